@@ -1,0 +1,51 @@
+"""What ships: askill.yaml's `files` entries (exact paths or glob patterns) resolved against the skill root."""
+
+from __future__ import annotations
+
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from .model import Problem
+from .parse import MANIFEST_FILE
+
+GLOB_CHARS = set("*?[")
+NEVER_SHIP = {".env", ".DS_Store", "__pycache__", ".git", ".venv", "Thumbs.db"}
+"""Caches and secrets that no pattern may pull in, whatever it says."""
+
+
+def _never_ship(rel: str) -> bool:
+    parts = PurePosixPath(rel).parts
+    return any(part in NEVER_SHIP or part.endswith((".pyc", ".pyo")) or part.startswith(".env") for part in parts)
+
+
+def shipped_files(root: Path, entries: Any, line: int) -> tuple[list[str], list[Problem]]:
+    """Sorted POSIX paths of the files the manifest ships, and the problems with its entries."""
+    if not isinstance(entries, list):
+        return [], []
+    files: set[str] = set()
+    problems: list[Problem] = []
+    root = root.resolve()
+    for entry in entries:
+        if not isinstance(entry, str):
+            continue
+        pure = PurePosixPath(entry)
+        if pure.is_absolute() or ".." in pure.parts or "\\" in entry:
+            problems.append(Problem(MANIFEST_FILE, line, "SKL703", f"files entry {entry!r} must be a relative path inside the skill"))
+            continue
+        matches = sorted(root.glob(entry)) if GLOB_CHARS & set(entry) else [root / entry]
+        matched = False
+        for path in matches:
+            rel = path.relative_to(root).as_posix()
+            if path.is_symlink():
+                problems.append(Problem(MANIFEST_FILE, line, "SKL704", f"{rel} is a symlink; ship real files only"))
+                continue
+            if not path.is_file():
+                continue
+            if _never_ship(rel):
+                problems.append(Problem(MANIFEST_FILE, line, "SKL705", f"{rel} is a cache or secret file and must not ship"))
+                continue
+            files.add(rel)
+            matched = True
+        if not matched and not any(p.is_symlink() for p in matches):
+            problems.append(Problem(MANIFEST_FILE, line, "SKL701", f"files entry {entry!r} matches no file"))
+    return sorted(files), problems
