@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Sequence
 
-from . import build, validate
+from . import build, examples, report, validate
+from .build import write_atomic
+from .pgdb import PostgresUnavailable
 from .model import Problem
 from .parse import load_skill
 
@@ -82,12 +85,48 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--dir", dest="as_dir", action="store_true", help="write the unpacked skill folder instead of the ZIP")
     p.set_defaults(run=cmd_build)
 
-    for register in EXTRA_COMMANDS:
-        register(commands)
+    p = commands.add_parser("check-examples", help="run every python example on SQLite and/or PostgreSQL")
+    p.add_argument("dir", nargs="?", type=_skill_dir, default=Path("."), help="skill folder (default: .)")
+    p.add_argument("-k", dest="pattern", help="only programs whose 'path:line' or file stem contains this")
+    p.add_argument("--db", choices=["sqlite", "postgres", "both"], default="sqlite", help="database(s) (default: sqlite)")
+    p.add_argument("--jobs", type=int, default=examples.Settings().jobs, help="parallel runs (default: 2 x cores)")
+    p.add_argument("--cold", action="store_true", help="start a fresh interpreter per run instead of the warm pool")
+    p.add_argument("--no-isolate-network", action="store_true", help="let examples reach the network")
+    p.add_argument("--postgres-url", default=os.environ.get("DBOS_TEST_POSTGRES_URL"), help="admin URL of a PostgreSQL server (default: $DBOS_TEST_POSTGRES_URL)")
+    p.add_argument("--json", type=Path, metavar="FILE", help="also write outcomes as JSON")
+    p.add_argument("--junit-xml", type=Path, metavar="FILE", help="also write a JUnit XML report")
+    p.add_argument("--keep", action="store_true", help="keep the temp folders of every run (for debugging)")
+    p.set_defaults(run=cmd_check_examples)
     return parser
 
 
-EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = []
+def cmd_check_examples(args: argparse.Namespace) -> int:
+    skill = load_skill(args.dir)
+    programs = examples.plan(skill, args.pattern)
+    if not programs:
+        print(f"no python examples matched {args.pattern!r}" if args.pattern else "no python examples found", file=sys.stderr)
+        return 1
+    databases = list(examples.DATABASES) if args.db == "both" else [args.db]
+    settings = examples.Settings(
+        databases=databases, jobs=args.jobs, warm=not args.cold, isolate_network=not args.no_isolate_network,
+        postgres_url=args.postgres_url, keep=args.keep,
+    )
+    try:
+        outcomes = examples.check(skill, programs, settings, progress=report.Progress())
+    except PostgresUnavailable as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    for outcome in outcomes:
+        if not outcome.passed:
+            print(outcome.render() + "\n", file=sys.stderr)
+    for note in settings.notes:
+        print(f"NOTE: {note}", file=sys.stderr)
+    if args.json:
+        write_atomic(args.json, report.to_json(outcomes).encode())
+    if args.junit_xml:
+        write_atomic(args.junit_xml, report.to_junit(outcomes))
+    print(examples.summary(outcomes, databases))
+    return 0 if all(o.passed for o in outcomes) else 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -95,7 +134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         code: int = args.run(args)
-    except build.BuildError as error:
+    except (build.BuildError, PostgresUnavailable) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -147,7 +147,7 @@ def check_shipped(skill: Skill) -> list[Problem]:
     for doc in skill.documents:
         needed += [target for target in _relative_targets(doc)]
     for path in dict.fromkeys(needed):
-        if (skill.root / path).is_file() and path not in shipped:
+        if (skill.root / path).is_file() and not (skill.root / path).is_symlink() and path not in shipped:
             problems.append(Problem(MANIFEST_FILE, files_line, "SKL702", f"{path} is part of the skill but not listed in files"))
     return problems
 
@@ -197,7 +197,7 @@ def check_links(skill: Skill) -> list[Problem]:
             if target_path is None:
                 problems.append(Problem(doc.path, link.line, "SKL401", f"link {link.target!r} leaves the skill folder"))
                 continue
-            if doc is skill.skill_md and path.startswith("references/") and path.count("/") == 1:
+            if doc is skill.skill_md and path.startswith("references/"):
                 if not (skill.root / target_path).exists():
                     continue  # check_index reports missing index entries
             if path and not (skill.root / target_path).exists():
@@ -255,7 +255,7 @@ def check_reference(skill: Skill, ref: Reference) -> list[Problem]:
     problems += _check_rule_heading(doc, front.get("title"))
     problems += _check_examples(doc)
     if not DOCS_LINK.search(doc.text):
-        problems.append(Problem(doc.path, len(doc.text.split("\n")), "SKL608", "no 'Reference:' link to https://docs.dbos.dev/...; cite the docs page"))
+        problems.append(Problem(doc.path, len(doc.text.rstrip("\n").split("\n")), "SKL608", "no 'Reference:' link to https://docs.dbos.dev/...; cite the docs page"))
     return problems
 
 
@@ -268,7 +268,9 @@ def _check_rule_heading(doc: Document, title: Any) -> list[Problem]:
     if isinstance(title, str) and first.text != title:
         problems.append(Problem(doc.path, first.line, "SKL503", f"heading {first.text!r} differs from title {title!r}"))
     first_block = doc.blocks[0].line if doc.blocks else 10**9
-    prose = [text for line, text in doc.paragraphs if first.line < line < first_block and not text.startswith("**")]
+    next_heading = next((h.line for h in doc.headings if h.line > first.line), 10**9)
+    stop = min(first_block, next_heading)
+    prose = [text for line, text in doc.paragraphs if first.line < line < stop and not text.startswith("**")]
     if not prose:
         problems.append(Problem(doc.path, first.line, "SKL613", "no why-it-matters paragraph between the heading and the first example"))
     return problems
@@ -358,8 +360,8 @@ def _check_chain(chain: list[CodeBlock]) -> list[Problem]:
     """A program (a block plus its `continues` parts): its label agrees with how it is proven."""
     if not chain:
         return []
-    head, last = chain[0], chain[-1]
-    proven = "expect" in last.settings or "lint" in last.settings
+    head = chain[0]
+    proven = any("expect" in block.settings or "lint" in block.settings for block in chain)
     if head.label == "Incorrect" and not proven:
         return [Problem(head.path, head.line, "SKL606", "Incorrect example is not proven; add expect=<Exception> or lint=<DBOS id>")]
     if head.label == "Correct" and proven:

@@ -1,0 +1,3 @@
+"""Root conftest: turn the skill's code examples into pytest items (see scripts/skilltools/pytest_plugin.py)."""
+
+pytest_plugins = ["skilltools.pytest_plugin"]
