@@ -146,6 +146,8 @@ def _processes() -> list[tuple[int, int, int]]:
         except OSError:
             continue
         fields = stat[stat.rfind(")") + 2 :].split()
+        if fields[0] == "Z":
+            continue  # already dead, only waiting to be reaped
         found.append((int(entry), int(fields[1]), int(fields[2])))
     return found
 
@@ -170,8 +172,9 @@ def _kill_all(me: int, group: int) -> list[str]:
         if not pids:
             break
         for pid in pids:
-            if len(names) < 10:
-                names.append(_cmdline(pid))
+            name = _cmdline(pid)
+            if name and len(names) < 10:
+                names.append(name)
             try:
                 os.kill(pid, signal.SIGKILL)
             except OSError:
