@@ -1,0 +1,95 @@
+"""AGENTS.md and the distribution: reproducible, exactly the manifest's files, and valid once unpacked."""
+
+from __future__ import annotations
+
+import hashlib
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from skilltools import load_skill
+from skilltools.build import AGENTS_FILE, compile_agents
+from skilltools.cli import main
+from skilltools.validate import validate
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def build_zip(root: Path, out: Path) -> Path:
+    assert main(["build", str(root), "--out", str(out)]) == 0
+    [archive] = out.glob("*.zip")
+    return archive
+
+
+def test_two_builds_are_byte_identical(valid_skill: Path, tmp_path: Path) -> None:
+    first = build_zip(valid_skill, tmp_path / "a").read_bytes()
+    (valid_skill / "SKILL.md").touch()  # a newer mtime must not change the archive
+    second = build_zip(valid_skill, tmp_path / "b").read_bytes()
+    assert first == second
+
+
+def test_zip_holds_exactly_the_manifest_files_under_the_skill_folder(valid_skill: Path, tmp_path: Path) -> None:
+    (valid_skill / "notes.txt").write_text("not shipped")
+    archive = build_zip(valid_skill, tmp_path / "dist")
+    assert archive.name == "dbos-python-1.2.3.zip"
+    with zipfile.ZipFile(archive) as opened:
+        infos = opened.infolist()
+    names = [info.filename for info in infos]
+    assert names == sorted(names)
+    assert names == [
+        "dbos-python/SKILL.md",
+        "dbos-python/askill.yaml",
+        "dbos-python/references/_sections.md",
+        "dbos-python/references/alpha-one.md",
+    ]
+    assert {info.date_time for info in infos} == {(1980, 1, 1, 0, 0, 0)}
+    assert {info.external_attr >> 16 for info in infos} == {0o100644}
+
+
+def test_sha256_file_matches(valid_skill: Path, tmp_path: Path) -> None:
+    archive = build_zip(valid_skill, tmp_path / "dist")
+    digest, name = (archive.parent / (archive.name + ".sha256")).read_text().split()
+    assert name == archive.name
+    assert digest == hashlib.sha256(archive.read_bytes()).hexdigest()
+
+
+def test_unpacked_zip_validates(valid_skill: Path, tmp_path: Path) -> None:
+    archive = build_zip(valid_skill, tmp_path / "dist")
+    with zipfile.ZipFile(archive) as opened:
+        opened.extractall(tmp_path / "unpacked")
+    assert validate(load_skill(tmp_path / "unpacked" / "dbos-python")) == []
+
+
+def test_build_dir_writes_the_unpacked_folder(valid_skill: Path, tmp_path: Path) -> None:
+    assert main(["build", str(valid_skill), "--out", str(tmp_path / "dist"), "--dir"]) == 0
+    folder = tmp_path / "dist" / "dbos-python"
+    assert sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()) == [
+        "SKILL.md", "askill.yaml", "references/_sections.md", "references/alpha-one.md"]
+    assert main(["build", str(valid_skill), "--out", str(tmp_path / "dist"), "--dir"]) == 0  # replaces cleanly
+
+
+def test_build_refuses_an_invalid_skill(valid_skill: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = (valid_skill / "askill.yaml").read_text().replace('"1.2.3"', '"9.9.9"')
+    (valid_skill / "askill.yaml").write_text(text)
+    assert main(["build", str(valid_skill), "--out", str(tmp_path / "dist")]) == 1
+    assert "SKL203" in capsys.readouterr().err
+    assert not (tmp_path / "dist").exists()
+
+
+def test_agents_md_orders_by_priority_and_demotes_headings(valid_skill: Path) -> None:
+    compiled = compile_agents(load_skill(valid_skill))
+    assert "## Contents" in compiled
+    assert "## 1 Alpha" in compiled and "### 1.1 Do the first thing" in compiled
+    assert "#### Why" in compiled  # '### Why' of the rule, two levels down
+    assert "```python expect=ValueError" in compiled
+
+
+def test_checked_in_agents_md_is_fresh() -> None:
+    skill = load_skill(REPO)
+    assert (REPO / AGENTS_FILE).read_text("utf-8") == compile_agents(skill), "AGENTS.md is stale: run `make build`"
+
+
+def test_real_skill_validates() -> None:
+    problems = validate(load_skill(REPO))
+    assert [str(p) for p in problems] == []
