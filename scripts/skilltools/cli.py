@@ -89,7 +89,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("dir", nargs="?", type=_skill_dir, default=Path("."), help="skill folder (default: .)")
     p.add_argument("-k", dest="pattern", help="only programs whose 'path:line' or file stem contains this")
     p.add_argument("--db", choices=["sqlite", "postgres", "both"], default="sqlite", help="database(s) (default: sqlite)")
-    p.add_argument("--jobs", type=int, default=examples.Settings().jobs, help="parallel runs (default: 2 x cores)")
+    p.add_argument("--jobs", type=int, default=examples.Settings().jobs, help="parallel runs (default: 4 x cores; runs mostly wait)")
     p.add_argument("--cold", action="store_true", help="start a fresh interpreter per run instead of the warm pool")
     p.add_argument("--no-isolate-network", action="store_true", help="let examples reach the network")
     p.add_argument("--postgres-url", default=os.environ.get("DBOS_TEST_POSTGRES_URL"), help="admin URL of a PostgreSQL server (default: $DBOS_TEST_POSTGRES_URL)")

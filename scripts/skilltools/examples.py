@@ -288,10 +288,12 @@ class _WarmServer:
 @dataclass
 class Settings:
     databases: Sequence[str] = ("sqlite",)
-    jobs: int = max(2, (os.cpu_count() or 1) * 2)
+    jobs: int = max(4, (os.cpu_count() or 1) * 4)
     warm: bool = True
     isolate_network: bool = True
     postgres_url: str | None = None
+    postgres_prefix: str | None = None
+    """Name prefix of every database this check creates (default: unique per process)."""
     keep: bool = False
     notes: list[str] = field(default_factory=list)
     """Loud remarks for the report: what could not be isolated or run."""
@@ -315,6 +317,8 @@ def check(
         if not settings.postgres_url:
             raise PostgresUnavailable("no PostgreSQL URL configured; set DBOS_TEST_POSTGRES_URL or use --db sqlite")
         server = PostgresServer(settings.postgres_url)
+        if settings.postgres_prefix:
+            server.prefix = settings.postgres_prefix
         server.prepare_template()
         if isolate and not server.uses_socket:
             isolate = False

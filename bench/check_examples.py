@@ -1,0 +1,98 @@
+"""Benchmark: the example checker against the naive way, side by side, on the same programs (SQLite).
+
+Naive: one cold `python block.py` per program, one after another, each in a fresh temp directory.
+Checker: `examples.check()` with its warm forked pool and parallel jobs.
+
+Prints figures; asserts nothing (speed goals live here, not in timed tests).
+
+    .venv/bin/python bench/check_examples.py [-k PATTERN] [--limit N] [--jobs N] [--minimal N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from skilltools import examples, load_skill
+from skilltools.model import CodeBlock
+
+MINIMAL = '''import os
+from dbos import DBOS
+
+@DBOS.workflow()
+def noop() -> int:
+    return 1
+
+if __name__ == "__main__":
+    DBOS(config={"name": "bench-app", "system_database_url": os.environ.get("DBOS_SYSTEM_DATABASE_URL")})
+    DBOS.launch()
+    assert noop() == 1
+    DBOS.destroy()
+'''
+
+
+def naive(programs: list[examples.Program]) -> tuple[float, int]:
+    failures = 0
+    started = time.perf_counter()
+    for program in programs:
+        with tempfile.TemporaryDirectory() as work:
+            script = Path(work) / ("test_block.py" if program.is_pytest else "block.py")
+            script.write_text(program.source)
+            env = examples.base_env() | {"HOME": work}
+            cmd = [sys.executable, "-m", "pytest", "-q", str(script)] if program.is_pytest else [sys.executable, str(script)]
+            done = subprocess.run(cmd, cwd=work, env=env, stdin=subprocess.DEVNULL, capture_output=True, timeout=program.timeout)
+            failures += done.returncode != 0 and "expect" not in program.settings
+    return time.perf_counter() - started, failures
+
+
+def checker(skill_root: Path, programs: list[examples.Program], jobs: int) -> tuple[float, int]:
+    skill = load_skill(skill_root)
+    started = time.perf_counter()
+    outcomes = examples.check(skill, programs, examples.Settings(databases=("sqlite",), jobs=jobs))
+    return time.perf_counter() - started, sum(not o.passed for o in outcomes)
+
+
+def minimal_programs(count: int) -> list[examples.Program]:
+    block = CodeBlock("bench/minimal.md", 1, len(MINIMAL.splitlines()) + 2, "python", MINIMAL, True, "Correct")
+    return [examples.Program((CodeBlock(block.path, n, block.end_line, block.info, block.source, True, "Correct"),)) for n in range(count)]
+
+
+def row(name: str, count: int, naive_s: float, checker_s: float) -> str:
+    return (f"{name:<28} {count:>6} {naive_s:>9.1f}s {checker_s:>9.1f}s {naive_s / count:>9.3f}s "
+            f"{checker_s / count:>9.3f}s {naive_s / checker_s:>6.1f}x")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-k", dest="pattern", help="only programs whose path:line or stem contains this")
+    parser.add_argument("--limit", type=int, default=0, help="at most N programs from the skill (0: all)")
+    parser.add_argument("--jobs", type=int, default=examples.Settings().jobs)
+    parser.add_argument("--minimal", type=int, default=12, help="also time N minimal DBOS programs (0: skip)")
+    parser.add_argument("--root", type=Path, default=Path(__file__).resolve().parent.parent)
+    args = parser.parse_args()
+
+    programs = examples.plan(load_skill(args.root), args.pattern)
+    if args.limit:
+        programs = programs[: args.limit]
+    print(f"machine: {os.cpu_count()} cores; checker jobs: {args.jobs}; database: sqlite")
+    print(f"{'set':<28} {'blocks':>6} {'naive':>10} {'checker':>10} {'naive/blk':>10} {'chk/blk':>10} {'speedup':>7}")
+    if args.minimal:
+        minimal = minimal_programs(args.minimal)
+        naive_s, _ = naive(minimal)
+        checker_s, _ = checker(args.root, minimal, args.jobs)
+        print(row("minimal DBOS program", len(minimal), naive_s, checker_s))
+    if programs:
+        naive_s, naive_failed = naive(programs)
+        checker_s, checker_failed = checker(args.root, programs, args.jobs)
+        print(row("skill examples", len(programs), naive_s, checker_s))
+        print(f"(naive non-zero exits on unannotated blocks: {naive_failed}; checker failures: {checker_failed})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
