@@ -203,12 +203,15 @@ class _Module:
         self.datasources: set[str] = set()
         self.before_launch: set[int] = set()  # id() of register_queue calls preceding DBOS.launch()
         nodes = list(ast.walk(tree))
+        for node in nodes:
+            self._import(node)
+        self.uses_dbos = "dbos" in {v.split(".")[0] for v in self.aliases.values()}
+        if not self.uses_dbos:
+            return
         scope_of: dict[int, int] = {}
         for scope in [tree, *(n for n in nodes if isinstance(n, _SCOPES))]:
             body = [scope.body] if isinstance(scope, ast.Lambda) else scope.body
             scope_of.update((id(n), id(scope)) for n in _walk_own(body))
-        for node in nodes:
-            self._import(node)
         assigns = [((scope_of.get(id(n), self.root), t.id), n.value, n) for n in nodes
                    if isinstance(n, (ast.Assign, ast.AnnAssign)) and n.value is not None
                    and isinstance(t := n.targets[0] if isinstance(n, ast.Assign) else n.target, ast.Name)]
@@ -232,13 +235,14 @@ class _Module:
         for key, value, _ in assigns:
             self._assign(key, value)
         class_methods = {id(f) for n in nodes if isinstance(n, ast.ClassDef) for f in n.body}
+        registers = any(self.call_to(n) == "dbos.DBOS.register_queue" for n in nodes if isinstance(n, ast.Call))
         for node in nodes:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) \
                     and any(self.decorator_kind(d) == "workflow" for d in node.decorator_list):
                 table = self.wf_methods if id(node) in class_methods else self.wf_funcs
                 params = [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]
                 table[node.name] = (isinstance(node, ast.AsyncFunctionDef), frozenset(a.arg for a in params))
-            if isinstance(stmts := getattr(node, "body", None), list):
+            if registers and isinstance(stmts := getattr(node, "body", None), list):
                 self._order(stmts)
 
     def _import(self, node: ast.AST) -> None:
@@ -389,8 +393,8 @@ class _Visitor(ast.NodeVisitor):
         self.visit(node.args)
         if node.returns:
             self.visit(node.returns)
-        assigned = frozenset(n.id for n in _walk_own(node.body)
-                             if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del)))
+        assigned = frozenset(n.id for n in _walk_own(node.body) if kind in _BODY
+                             and isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del)))
         is_async = isinstance(node, ast.AsyncFunctionDef)
         self._push(_Frame(kind, is_async=is_async, name=node.name, assigned=assigned, scope=id(node)), node.body)
 
@@ -467,13 +471,14 @@ class _Visitor(ast.NodeVisitor):
 
     def visit_Call(self, node: ast.Call) -> None:
         q = self.m.resolve(node.func) or ""
+        op = q.removeprefix("dbos.DBOS.") if q.startswith("dbos.DBOS.") else ""  # a DBOS classmethod
         self._lifecycle(node, q)
         if self.frame.kind == "workflow":
             self._workflow_body(node, q)
-        step_op = self.frame.kind == "step" and self._step_body(node, q)
+        step_op = self.frame.kind == "step" and self._step_body(node, op)
         if self.frame.kind in _BODY and self.frame.is_async and not step_op:
-            self._async_body(node, q)
-        self._starts(node, q)
+            self._async_body(node, op)
+        self._starts(node, q, op)
         self.generic_visit(node)
 
     def _lifecycle(self, node: ast.Call, q: str) -> None:
@@ -506,8 +511,7 @@ class _Visitor(ast.NodeVisitor):
         elif q in _IO_CALLS or (q.startswith(_IO_MODULES) and q.rsplit(".", 1)[-1][:1].islower()):
             self.report("DBOS202", node, call=call, hint="runs again on every replay; move it into a step")
 
-    def _step_body(self, node: ast.Call, q: str) -> bool:
-        op = q[len("dbos.DBOS."):] if q.startswith("dbos.DBOS.") else ""
+    def _step_body(self, node: ast.Call, op: str) -> bool:
         wf = self.m.workflow(node.func)
         if op in _NOT_IN_STEP or self._queue_enqueue(node):
             self.report("DBOS301", node, call=f"{_dotted(node.func)}()", func=self.frame.name)
@@ -517,8 +521,7 @@ class _Visitor(ast.NodeVisitor):
             return False
         return True
 
-    def _async_body(self, node: ast.Call, q: str) -> None:
-        op = q[len("dbos.DBOS."):] if q.startswith("dbos.DBOS.") else ""
+    def _async_body(self, node: ast.Call, op: str) -> None:
         queue = self._queue_enqueue(node)
         if op not in ASYNC_VARIANTS and not queue:
             return
@@ -536,8 +539,7 @@ class _Visitor(ast.NodeVisitor):
             return self.m.var(self.m.queue_vars, self.frame.scope, func.value)
         return None
 
-    def _starts(self, node: ast.Call, q: str) -> None:
-        op = q[len("dbos.DBOS."):] if q.startswith("dbos.DBOS.") else ""
+    def _starts(self, node: ast.Call, q: str, op: str) -> None:
         queue = self._queue_enqueue(node)
         index = _STARTERS.get(op, 0 if queue else -1)
         if index >= 0 and _kwarg(node, "workflow_id") is not None:
@@ -589,7 +591,10 @@ def lint_source(source: str, path: str = "<string>") -> list[Finding]:
         return [_syntax_error(path, exc.lineno or 1, exc.offset or 1, exc.msg)]
     except ValueError as exc:  # e.g. null bytes
         return [_syntax_error(path, 1, 1, str(exc))]
-    visitor = _Visitor(_Module(tree), path)
+    module = _Module(tree)
+    if not module.uses_dbos:
+        return []
+    visitor = _Visitor(module, path)
     visitor.visit(tree)
     lines = source.splitlines()
     return sorted({f for f in visitor.findings if not _suppressed(f, lines)})
@@ -645,7 +650,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dbos_lint.py",
         description="Find DBOS 3.x mistakes in Python code: non-deterministic workflows, removed 2.x APIs, "
-                    "queue and lifecycle misuse. Standard library only; the code is parsed, never imported.",
+                    "queue and lifecycle misuse. Only modules that import dbos are checked. Standard library "
+                    "only; the code is parsed, never imported.",
         epilog="Each finding names the skill reference that explains it. Silence one line with "
                "`# noqa: DBOS201`. Exit status: 0 no findings, 1 findings, 2 usage error.",
     )
