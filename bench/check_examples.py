@@ -21,7 +21,7 @@ from pathlib import Path
 from skilltools import examples, load_skill
 from skilltools.model import CodeBlock
 
-MINIMAL = '''import os
+MINIMAL = """import os
 from dbos import DBOS
 
 @DBOS.workflow()
@@ -33,7 +33,7 @@ if __name__ == "__main__":
     DBOS.launch()
     assert noop() == 1
     DBOS.destroy()
-'''
+"""
 
 
 def naive(programs: list[examples.Program]) -> tuple[float, int]:
@@ -44,8 +44,14 @@ def naive(programs: list[examples.Program]) -> tuple[float, int]:
             script = Path(work) / ("test_block.py" if program.is_pytest else "block.py")
             script.write_text(program.source)
             env = examples.base_env() | {"HOME": work}
-            cmd = [sys.executable, "-m", "pytest", "-q", str(script)] if program.is_pytest else [sys.executable, str(script)]
-            done = subprocess.run(cmd, cwd=work, env=env, stdin=subprocess.DEVNULL, capture_output=True, timeout=program.timeout)
+            cmd = (
+                [sys.executable, "-m", "pytest", "-q", str(script)]
+                if program.is_pytest
+                else [sys.executable, str(script)]
+            )
+            done = subprocess.run(
+                cmd, cwd=work, env=env, stdin=subprocess.DEVNULL, capture_output=True, timeout=program.timeout
+            )
             failures += done.returncode != 0 and "expect" not in program.settings
     return time.perf_counter() - started, failures
 
@@ -59,12 +65,17 @@ def checker(skill_root: Path, programs: list[examples.Program], jobs: int) -> tu
 
 def minimal_programs(count: int) -> list[examples.Program]:
     block = CodeBlock("bench/minimal.md", 1, len(MINIMAL.splitlines()) + 2, "python", MINIMAL, True, "Correct")
-    return [examples.Program((CodeBlock(block.path, n, block.end_line, block.info, block.source, True, "Correct"),)) for n in range(count)]
+    return [
+        examples.Program((CodeBlock(block.path, n, block.end_line, block.info, block.source, True, "Correct"),))
+        for n in range(count)
+    ]
 
 
 def row(name: str, count: int, naive_s: float, checker_s: float) -> str:
-    return (f"{name:<28} {count:>6} {naive_s:>9.1f}s {checker_s:>9.1f}s {naive_s / count:>9.3f}s "
-            f"{checker_s / count:>9.3f}s {naive_s / checker_s:>6.1f}x")
+    return (
+        f"{name:<28} {count:>6} {naive_s:>9.1f}s {checker_s:>9.1f}s {naive_s / count:>9.3f}s "
+        f"{checker_s / count:>9.3f}s {naive_s / checker_s:>6.1f}x"
+    )
 
 
 def main() -> int:

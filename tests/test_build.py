@@ -7,7 +7,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from skilltools import load_skill
 from skilltools.build import AGENTS_FILE, compile_agents
 from skilltools.cli import main
@@ -65,7 +64,11 @@ def test_build_dir_writes_the_unpacked_folder(valid_skill: Path, tmp_path: Path)
     assert main(["build", str(valid_skill), "--out", str(tmp_path / "dist"), "--dir"]) == 0
     folder = tmp_path / "dist" / "dbos-python"
     assert sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()) == [
-        "SKILL.md", "askill.yaml", "references/_sections.md", "references/alpha-one.md"]
+        "SKILL.md",
+        "askill.yaml",
+        "references/_sections.md",
+        "references/alpha-one.md",
+    ]
     assert main(["build", str(valid_skill), "--out", str(tmp_path / "dist"), "--dir"]) == 0  # replaces cleanly
 
 

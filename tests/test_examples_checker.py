@@ -7,7 +7,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from skilltools import examples, load_skill
 from skilltools.report import to_json, to_junit
 
@@ -85,7 +84,12 @@ def test_outcome(name: str, mode: str, outcomes: dict[str, dict[str, examples.Ou
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_warm_pool_agrees_with_cold_processes(name: str, outcomes: dict[str, dict[str, examples.Outcome]]) -> None:
     warm, cold = outcomes[name]["warm"], outcomes[name]["cold"]
-    assert (warm.passed, warm.headline, warm.exit_code, warm.exception) == (cold.passed, cold.headline, cold.exit_code, cold.exception)
+    assert (warm.passed, warm.headline, warm.exit_code, warm.exception) == (
+        cold.passed,
+        cold.headline,
+        cold.exit_code,
+        cold.exception,
+    )
 
 
 def test_failure_output_points_at_markdown_lines(outcomes: dict[str, dict[str, examples.Outcome]]) -> None:
@@ -95,7 +99,9 @@ def test_failure_output_points_at_markdown_lines(outcomes: dict[str, dict[str, e
     assert outcome.render().startswith("references/fx-failure.md:3: [sqlite] failed: RuntimeError")
 
 
-def test_continues_chain_reports_the_head_line_and_maps_later_lines(outcomes: dict[str, dict[str, examples.Outcome]]) -> None:
+def test_continues_chain_reports_the_head_line_and_maps_later_lines(
+    outcomes: dict[str, dict[str, examples.Outcome]],
+) -> None:
     outcome = outcomes["continues_chain_failing"]["warm"]
     assert outcome.program.line == 3
     assert 'File "references/fx-continues-chain-failing.md", line 8' in outcome.output
@@ -150,13 +156,18 @@ def test_postgres_runs_get_a_fresh_database_each(tmp_path: Path) -> None:
 
     def databases() -> set[str]:
         with PostgresServer(url)._connect() as conn:
-            rows = conn.execute("SELECT datname FROM pg_database WHERE datname LIKE 'skcheck%'")
+            rows = conn.execute("SELECT datname FROM pg_database WHERE datname LIKE 'sktest\\_%'")
             return {str(row[0]) for row in rows}
 
     before = databases()
     skill = load_skill(make_skill(tmp_path, ["dbos_pass", "home_is_temp"]))
-    settings = examples.Settings(databases=("postgres",), jobs=2, postgres_url=url)
+    prefix = f"sktest_{os.getpid()}"
+    settings = examples.Settings(databases=("postgres",), jobs=2, postgres_url=url, postgres_prefix=prefix)
     results = examples.check(skill, examples.plan(skill), settings)
     # home_is_temp asserts the URL is absent, so on PostgreSQL it must fail: the URL is really set.
-    assert [(Path(o.program.path).stem, o.passed) for o in results] == [("fx-dbos-pass", True), ("fx-home-is-temp", False)]
+    assert [(Path(o.program.path).stem, o.passed) for o in results] == [
+        ("fx-dbos-pass", True),
+        ("fx-home-is-temp", False),
+    ]
     assert databases() == before, "the checker left databases behind"
+    assert not any(name.startswith(prefix) for name in before)

@@ -8,7 +8,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
 from skilltools import load_skill
 from skilltools.cli import main
 from skilltools.validate import validate
@@ -66,49 +65,140 @@ CASES: dict[str, tuple[Callable[[Path], None], list[str]]] = {
     "SKL102-bad-yaml": (edit(REF, "tags: [alpha, first]", "tags: [alpha, first"), [f"{REF}:5: SKL102"]),
     "SKL103-duplicate-key": (edit(REF, "tags: [alpha, first]", "tags: [alpha]\ntitle: again"), [f"{REF}:6: SKL103"]),
     "SKL105-alias": (edit(REF, "tags: [alpha, first]", "tags: &t [alpha]\nother: *t"), [f"{REF}:6: SKL105"]),
-    "SKL104-schema-skill": (edit("SKILL.md", "name: dbos-python", "name: DBOS_Python"), ["SKILL.md:2: SKL104", "SKILL.md:2: SKL201", "askill.yaml:1: SKL202"]),
+    "SKL104-schema-skill": (
+        edit("SKILL.md", "name: dbos-python", "name: DBOS_Python"),
+        ["SKILL.md:2: SKL104", "SKILL.md:2: SKL201", "askill.yaml:1: SKL202"],
+    ),
     "SKL104-unknown-key": (edit("SKILL.md", "license: MIT", "license: MIT\nversion: 1.0.0"), ["SKILL.md:5: SKL104"]),
     "SKL104-schema-rule": (edit(REF, "impact: CRITICAL", "impact: URGENT"), [f"{REF}:3: SKL104", f"{REF}:3: SKL502"]),
-    "SKL104-schema-askill": (edit("askill.yaml", "tags: [tests]", "tags: [a, b, c, d, e, f]"), ["askill.yaml:7: SKL104"]),
-    "SKL104-version-not-string": (edit("askill.yaml", 'version: "1.2.3"', "version: 1.2"), ["askill.yaml:2: SKL104", "askill.yaml:2: SKL203"]),
-    "SKL201-folder-name": (edit("SKILL.md", "name: dbos-python", "name: other-name"), ["SKILL.md:2: SKL201", "askill.yaml:1: SKL202"]),
+    "SKL104-schema-askill": (
+        edit("askill.yaml", "tags: [tests]", "tags: [a, b, c, d, e, f]"),
+        ["askill.yaml:7: SKL104"],
+    ),
+    "SKL104-version-not-string": (
+        edit("askill.yaml", 'version: "1.2.3"', "version: 1.2"),
+        ["askill.yaml:2: SKL104", "askill.yaml:2: SKL203"],
+    ),
+    "SKL201-folder-name": (
+        edit("SKILL.md", "name: dbos-python", "name: other-name"),
+        ["SKILL.md:2: SKL201", "askill.yaml:1: SKL202"],
+    ),
     "SKL202-manifest-name": (edit("askill.yaml", "name: dbos-python", "name: other-skill"), ["askill.yaml:1: SKL202"]),
-    "SKL704-shipped-symlink": (lambda r: os.symlink("alpha-one.md", r / "references/alpha-two.md"), ["askill.yaml:11: SKL704", "references/alpha-two.md:1: SKL301"]),
+    "SKL704-shipped-symlink": (
+        lambda r: os.symlink("alpha-one.md", r / "references/alpha-two.md"),
+        ["askill.yaml:11: SKL704", "references/alpha-two.md:1: SKL301"],
+    ),
     "SKL203-version": (edit("askill.yaml", '"1.2.3"', '"1.2.4"'), ["askill.yaml:2: SKL203"]),
     "SKL204-description": (edit("askill.yaml", "A minimal valid", "A different"), ["askill.yaml:3: SKL204"]),
-    "SKL205-body-lines": (edit("SKILL.md", "# Minimal skill\n", "# Minimal skill\n" + "line\n" * 600), ["SKILL.md:8: SKL205"]),
-    "SKL206-body-tokens": (edit("SKILL.md", "# Minimal skill\n", "# Minimal skill\n" + "word " * 5000 + "\n"), ["SKILL.md:8: SKL206"]),
-    "SKL301-not-indexed": (write("references/alpha-two.md", (Path(__file__).parent / "fixtures/skills/valid" / REF).read_text()), ["references/alpha-two.md:1: SKL301"]),
-    "SKL302-index-missing": (edit("SKILL.md", "- [alpha-one]", "- [alpha-zero](references/alpha-zero.md): gone\n- [alpha-one]"), ["SKILL.md:15: SKL302"]),
-    "SKL303-nested": (edit("SKILL.md", "- [alpha-one]", "- [deep](references/sub/deep.md): nested\n- [alpha-one]"), ["SKILL.md:15: SKL302", "SKILL.md:15: SKL303"]),
+    "SKL205-body-lines": (
+        edit("SKILL.md", "# Minimal skill\n", "# Minimal skill\n" + "line\n" * 600),
+        ["SKILL.md:8: SKL205"],
+    ),
+    "SKL206-body-tokens": (
+        edit("SKILL.md", "# Minimal skill\n", "# Minimal skill\n" + "word " * 5000 + "\n"),
+        ["SKILL.md:8: SKL206"],
+    ),
+    "SKL301-not-indexed": (
+        write("references/alpha-two.md", (Path(__file__).parent / "fixtures/skills/valid" / REF).read_text()),
+        ["references/alpha-two.md:1: SKL301"],
+    ),
+    "SKL302-index-missing": (
+        edit("SKILL.md", "- [alpha-one]", "- [alpha-zero](references/alpha-zero.md): gone\n- [alpha-one]"),
+        ["SKILL.md:15: SKL302"],
+    ),
+    "SKL303-nested": (
+        edit("SKILL.md", "- [alpha-one]", "- [deep](references/sub/deep.md): nested\n- [alpha-one]"),
+        ["SKILL.md:15: SKL302", "SKILL.md:15: SKL303"],
+    ),
     "SKL401-broken-link": (edit(REF, "Because.", "See [x](missing.md)."), [f"{REF}:14: SKL401"]),
     "SKL401-escaping-link": (edit(REF, "Because.", "See [x](../../etc/passwd)."), [f"{REF}:14: SKL401"]),
     "SKL402-broken-anchor": (edit("SKILL.md", "alpha-one.md#why", "alpha-one.md#nope"), ["SKILL.md:11: SKL402"]),
-    "SKL501-unknown-prefix": (lambda r: (r / REF).rename(r / "references/beta-one.md"), ["references/beta-one.md:1: SKL301", "references/beta-one.md:1: SKL501", "SKILL.md:11: SKL302", "SKILL.md:15: SKL302"]),
+    "SKL501-unknown-prefix": (
+        lambda r: (r / REF).rename(r / "references/beta-one.md"),
+        [
+            "references/beta-one.md:1: SKL301",
+            "references/beta-one.md:1: SKL501",
+            "SKILL.md:11: SKL302",
+            "SKILL.md:15: SKL302",
+        ],
+    ),
     "SKL502-impact-mismatch": (edit(REF, "impact: CRITICAL", "impact: LOW"), [f"{REF}:3: SKL502"]),
     "SKL503-heading-title": (edit(REF, "## Do the first thing", "## Something else"), [f"{REF}:8: SKL503"]),
-    "SKL504-sections-malformed": (edit("references/_sections.md", "## 1. Alpha (alpha)", "## Alpha"), ["references/_sections.md:3: SKL504", f"{REF}:1: SKL501"]),
-    "SKL506-file-name": (lambda r: (r / REF).rename(r / "references/alpha_One.md"), ["references/alpha_One.md:1: SKL301", "references/alpha_One.md:1: SKL501", "references/alpha_One.md:1: SKL506", "SKILL.md:11: SKL302", "SKILL.md:15: SKL302"]),
+    "SKL504-sections-malformed": (
+        edit("references/_sections.md", "## 1. Alpha (alpha)", "## Alpha"),
+        ["references/_sections.md:3: SKL504", f"{REF}:1: SKL501"],
+    ),
+    "SKL506-file-name": (
+        lambda r: (r / REF).rename(r / "references/alpha_One.md"),
+        [
+            "references/alpha_One.md:1: SKL301",
+            "references/alpha_One.md:1: SKL501",
+            "references/alpha_One.md:1: SKL506",
+            "SKILL.md:11: SKL302",
+            "SKILL.md:15: SKL302",
+        ],
+    ),
     "SKL601-empty-section": (edit(REF, "### Why\n", "### Empty\n\n### Why\n"), [f"{REF}:12: SKL601"]),
     "SKL602-placeholder": (edit(REF, "Because.", "Because. TODO explain"), [f"{REF}:14: SKL602"]),
-    "SKL603-unclosed-fence": (edit(REF, "```yaml\nkey: value\n```", "```yaml\nkey: value"), [f"{REF}:32: SKL603", f"{REF}:35: SKL610"]),
+    "SKL603-unclosed-fence": (
+        edit(REF, "```yaml\nkey: value\n```", "```yaml\nkey: value"),
+        [f"{REF}:32: SKL603", f"{REF}:35: SKL610"],
+    ),
     "SKL604-no-incorrect": (edit(REF, "**Incorrect** (raises):", "An aside:"), [f"{REF}:7: SKL604"]),
     "SKL605-no-correct": (edit(REF, "**Correct** (works):", "Another aside:"), [f"{REF}:7: SKL605"]),
     "SKL606-unproven-incorrect": (edit(REF, "```python expect=ValueError", "```python"), [f"{REF}:18: SKL606"]),
-    "SKL607-correct-with-expect": (edit(REF, "```python\nvalue = 1", "```python lint=DBOS201\nvalue = 1"), [f"{REF}:24: SKL607"]),
-    "SKL608-no-docs-link": (edit(REF, "https://docs.dbos.dev/python/tutorials/workflow-tutorial", "https://example.com/"), [f"{REF}:36: SKL608"]),
-    "SKL609-unknown-option": (edit(REF, "```python expect=ValueError", "```python expect=ValueError skip"), [f"{REF}:18: SKL609"]),
-    "SKL609-bad-timeout": (edit(REF, "```python expect=ValueError", "```python expect=ValueError timeout=forever"), [f"{REF}:18: SKL609"]),
+    "SKL607-correct-with-expect": (
+        edit(REF, "```python\nvalue = 1", "```python lint=DBOS201\nvalue = 1"),
+        [f"{REF}:24: SKL607"],
+    ),
+    "SKL608-no-docs-link": (
+        edit(REF, "https://docs.dbos.dev/python/tutorials/workflow-tutorial", "https://example.com/"),
+        [f"{REF}:36: SKL608"],
+    ),
+    "SKL609-unknown-option": (
+        edit(REF, "```python expect=ValueError", "```python expect=ValueError skip"),
+        [f"{REF}:18: SKL609"],
+    ),
+    "SKL609-bad-timeout": (
+        edit(REF, "```python expect=ValueError", "```python expect=ValueError timeout=forever"),
+        [f"{REF}:18: SKL609"],
+    ),
     "SKL610-bad-yaml-block": (edit(REF, "key: value", "key: [value"), [f"{REF}:34: SKL610"]),
     "SKL611-correct-without-assert": (edit(REF, "assert value == 1", "print(value)"), [f"{REF}:24: SKL611"]),
-    "SKL612-continues-first": (edit(REF, "```python expect=ValueError", "```python continues expect=ValueError"), [f"{REF}:18: SKL612"]),
+    "SKL612-continues-first": (
+        edit(REF, "```python expect=ValueError", "```python continues expect=ValueError"),
+        [f"{REF}:18: SKL612"],
+    ),
     "SKL613-no-why": (edit(REF, "Why it matters: without it nothing works.\n", ""), [f"{REF}:8: SKL613"]),
-    "SKL701-manifest-entry-matches-nothing": (edit("askill.yaml", "  - askill.yaml\n", "  - askill.yaml\n  - scripts/*.py\n"), ["askill.yaml:11: SKL701"]),
-    "SKL702-not-shipped": (edit("askill.yaml", "  - references/*.md\n", "  - references/alpha-one.md\n"), ["askill.yaml:11: SKL702"]),
-    "SKL703-escaping-entry": (edit("askill.yaml", "  - askill.yaml\n", "  - askill.yaml\n  - ../secret\n"), ["askill.yaml:11: SKL703"]),
-    "SKL705-secret": (lambda r: (write(".env", "KEY=1")(r), edit("askill.yaml", "  - askill.yaml\n", "  - askill.yaml\n  - .env\n")(r)), ["askill.yaml:11: SKL705", "askill.yaml:11: SKL701"]),
+    "SKL701-manifest-entry-matches-nothing": (
+        edit("askill.yaml", "  - askill.yaml\n", "  - askill.yaml\n  - scripts/*.py\n"),
+        ["askill.yaml:11: SKL701"],
+    ),
+    "SKL702-not-shipped": (
+        edit("askill.yaml", "  - references/*.md\n", "  - references/alpha-one.md\n"),
+        ["askill.yaml:11: SKL702"],
+    ),
+    "SKL703-escaping-entry": (
+        edit("askill.yaml", "  - askill.yaml\n", "  - askill.yaml\n  - ../secret\n"),
+        ["askill.yaml:11: SKL703"],
+    ),
+    "SKL705-secret": (
+        lambda r: (
+            write(".env", "KEY=1")(r),
+            edit("askill.yaml", "  - askill.yaml\n", "  - askill.yaml\n  - .env\n")(r),
+        ),
+        ["askill.yaml:11: SKL705", "askill.yaml:11: SKL701"],
+    ),
 }
-CASES["SKL101-no-frontmatter"] = (edit(REF, "---\ntitle: Do the first thing\nimpact: CRITICAL\nimpactDescription: the first thing breaks without it\ntags: [alpha, first]\n---\n", ""), [f"{REF}:1: SKL101"])
+CASES["SKL101-no-frontmatter"] = (
+    edit(
+        REF,
+        "---\ntitle: Do the first thing\nimpact: CRITICAL\n"
+        "impactDescription: the first thing breaks without it\ntags: [alpha, first]\n---\n",
+        "",
+    ),
+    [f"{REF}:1: SKL101"],
+)
 
 
 def test_valid_fixture_has_no_problems(valid_skill: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import re
 import shutil
@@ -10,6 +11,7 @@ import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from .manifest import shipped_files
 from .model import Document, Reference, Skill
@@ -81,7 +83,8 @@ def _retarget(from_path: str, target: str, anchors: dict[str, str]) -> str:
 def compile_agents(skill: Skill) -> str:
     """The whole rule set as one document, for agents that read a single file."""
     front = skill.skill_md.frontmatter if skill.skill_md and skill.skill_md.frontmatter else {}
-    metadata = front.get("metadata") if isinstance(front.get("metadata"), dict) else {}
+    metadata_value = front.get("metadata")
+    metadata: dict[str, Any] = metadata_value if isinstance(metadata_value, dict) else {}
     refs = ordered_references(skill)
     numbers: dict[str, str] = {}
     anchors: dict[str, str] = {}
@@ -108,7 +111,9 @@ def compile_agents(skill: Skill) -> str:
         members = [ref for ref in refs if ref.prefix == section.prefix]
         if not members:
             continue
-        out.append(f"{section.number}. [{section.title}](#{_anchor(str(section.number), section.title)}) — {section.impact}")
+        out.append(
+            f"{section.number}. [{section.title}](#{_anchor(str(section.number), section.title)}) — {section.impact}"
+        )
         out += [f"   - [{numbers[r.path]} {r.title}](#{anchors[r.path]})" for r in members]
     for section in skill.sections:
         members = [ref for ref in refs if ref.prefix == section.prefix]
@@ -166,7 +171,7 @@ def _mode(path: Path) -> int:
 def zip_bytes(skill: Skill, package: Package, overrides: dict[str, bytes] | None = None) -> bytes:
     """The ZIP, deterministic: sorted entries, fixed dates and modes, one top folder named after the skill."""
     overrides = overrides or {}
-    buffer = tempfile.SpooledTemporaryFile()
+    buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
         for rel in sorted(package.files):
             source = skill.root / rel
@@ -175,8 +180,7 @@ def zip_bytes(skill: Skill, package: Package, overrides: dict[str, bytes] | None
             info.external_attr = (0o100000 | _mode(source)) << 16
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, overrides.get(rel, source.read_bytes()), compresslevel=9)
-    buffer.seek(0)
-    return buffer.read()
+    return buffer.getvalue()
 
 
 def build_zip(skill: Skill, out_dir: Path) -> tuple[Path, str]:

@@ -10,7 +10,6 @@ import importlib.util
 import json
 import os
 import re
-import select
 import shutil
 import subprocess
 import sys
@@ -129,7 +128,8 @@ class Outcome:
     def render(self) -> str:
         lines = [f"{self.program}: [{self.database}] {self.headline}", ""]
         width = len(str(max(self.program.line_map, default=0)))
-        lines += [f"  {n:>{width}} | {text}" for n, text in zip(self.program.line_map, self.program.source.splitlines())]
+        numbered = zip(self.program.line_map, self.program.source.splitlines(), strict=False)
+        lines += [f"  {n:>{width}} | {text}" for n, text in numbered]
         if self.output.strip():
             lines += ["", "  output (tail):"] + [f"    {text}" for text in self.output.rstrip().splitlines()]
         return "\n".join(lines)
@@ -187,7 +187,11 @@ def _tail(text: str, program: Program, script: str, limit: int = 40) -> str:
     text = re.sub(r'  File "[^"]*runner\.py", line \d+, in bootstrap\n.*\n', "", text)
     text = re.sub(r'  File "<frozen runpy>".*\n', "", text)
     text = re.sub(r'File "[^"]*' + re.escape(script) + r'", line (\d+)', remap, text)
-    text = re.sub(r"[^\s\"']*" + re.escape(script) + r":(\d+)", lambda m: f"{program.path}:{program.md_line(int(m.group(1)))}", text)
+    text = re.sub(
+        r"[^\s\"']*" + re.escape(script) + r":(\d+)",
+        lambda m: f"{program.path}:{program.md_line(int(m.group(1)))}",
+        text,
+    )
     return "\n".join(text.rstrip().splitlines()[-limit:])
 
 
@@ -200,9 +204,16 @@ def judge(program: Program, database: str, result: dict[str, Any], output: str, 
         exception = next((f for f in failures if not f["matches"]), failures[0])
     name = exception.get("name")
     code = result.get("exit_code")
-    base = {"exit_code": code, "exception": exception.get("qualified"), "duration": result.get("duration", 0.0), "output": output}
+    base = {
+        "exit_code": code,
+        "exception": exception.get("qualified"),
+        "duration": result.get("duration", 0.0),
+        "output": output,
+    }
     if result.get("timed_out"):
-        return Outcome(program, database, False, f"timed out after {program.timeout:g}s (raise timeout= or make it faster)", **base)
+        return Outcome(
+            program, database, False, f"timed out after {program.timeout:g}s (raise timeout= or make it faster)", **base
+        )
     if result.get("leftovers"):
         names = "; ".join(result["leftovers"])
         return Outcome(program, database, False, f"left processes running after it ended: {names}", **base)
@@ -241,7 +252,11 @@ class _WarmServer:
     def __init__(self, prefix: list[str]) -> None:
         self.process = subprocess.Popen(
             [*prefix, sys.executable, str(RUNNER_PATH), *(["--netns"] if prefix else []), "--serve"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=base_env(), start_new_session=True,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=base_env(),
+            start_new_session=True,
         )
         assert self.process.stdout is not None
         if self.process.stdout.readline().strip() != "ready":
@@ -322,7 +337,10 @@ def check(
         server.prepare_template()
         if isolate and not server.uses_socket:
             isolate = False
-            settings.notes.append("PostgreSQL URL uses TCP, so examples ran WITH network access; give a Unix socket (?host=/dir) to isolate")
+            settings.notes.append(
+                "PostgreSQL URL uses TCP, so examples ran WITH network access; "
+                "give a Unix socket (?host=/dir) to isolate"
+            )
     prefix = ["unshare", "-n", "--"] if isolate else []
     session_dir = Path(tempfile.mkdtemp(prefix="skilltools-examples-"))
     warm = _WarmServer(prefix) if settings.warm else None
@@ -343,18 +361,33 @@ def check(
             db_name = server.new_database(program.source)
             env["DBOS_SYSTEM_DATABASE_URL"] = server.url_for(db_name)
         request = {
-            "run_dir": str(run_dir), "script": str(script), "pytest": program.is_pytest,
-            "expect": program.settings.get("expect"), "timeout": program.timeout, "env": env,
-            "cold": not settings.warm, "python": sys.executable,
+            "run_dir": str(run_dir),
+            "script": str(script),
+            "pytest": program.is_pytest,
+            "expect": program.settings.get("expect"),
+            "timeout": program.timeout,
+            "env": env,
+            "cold": not settings.warm,
+            "python": sys.executable,
         }
         try:
             _execute(request, prefix, warm)
             result_path = run_dir / runner.RESULT_FILE
-            result = json.loads(result_path.read_text()) if result_path.exists() else {"exit_code": None, "runner_failed": True}
-            output = "".join((run_dir / name).read_text(errors="replace") for name in (runner.STDOUT_FILE, runner.STDERR_FILE) if (run_dir / name).exists())
+            result = (
+                json.loads(result_path.read_text())
+                if result_path.exists()
+                else {"exit_code": None, "runner_failed": True}
+            )
+            output = "".join(
+                (run_dir / name).read_text(errors="replace")
+                for name in (runner.STDOUT_FILE, runner.STDERR_FILE)
+                if (run_dir / name).exists()
+            )
             outcome = judge(program, db, result, _tail(output, program, script.name), lint_problems[program])
             if result.get("runner_failed"):
-                outcome = Outcome(program, db, False, "the runner crashed before recording a result", output=outcome.output)
+                outcome = Outcome(
+                    program, db, False, "the runner crashed before recording a result", output=outcome.output
+                )
         finally:
             if db_name and server:
                 server.drop_matching(db_name)
@@ -385,7 +418,14 @@ def _execute(request: dict[str, Any], prefix: list[str], warm: _WarmServer | Non
         return
     request_path = Path(request["run_dir"]) / "request.json"
     request_path.write_text(json.dumps(request))
-    cmd = [*prefix, sys.executable, str(RUNNER_PATH), *(["--netns"] if prefix else []), "--supervise", str(request_path)]
+    cmd = [
+        *prefix,
+        sys.executable,
+        str(RUNNER_PATH),
+        *(["--netns"] if prefix else []),
+        "--supervise",
+        str(request_path),
+    ]
     subprocess.run(cmd, env=base_env(), stdin=subprocess.DEVNULL, timeout=float(request["timeout"]) + 60.0, check=False)
 
 

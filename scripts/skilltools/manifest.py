@@ -30,7 +30,11 @@ def shipped_files(root: Path, entries: Any, line: int) -> tuple[list[str], list[
             continue
         pure = PurePosixPath(entry)
         if pure.is_absolute() or ".." in pure.parts or "\\" in entry:
-            problems.append(Problem(MANIFEST_FILE, line, "SKL703", f"files entry {entry!r} must be a relative path inside the skill"))
+            problems.append(
+                Problem(
+                    MANIFEST_FILE, line, "SKL703", f"files entry {entry!r} must be a relative path inside the skill"
+                )
+            )
             continue
         matches = sorted(root.glob(entry)) if GLOB_CHARS & set(entry) else [root / entry]
         matched = False
@@ -42,7 +46,9 @@ def shipped_files(root: Path, entries: Any, line: int) -> tuple[list[str], list[
             if not path.is_file():
                 continue
             if _never_ship(rel):
-                problems.append(Problem(MANIFEST_FILE, line, "SKL705", f"{rel} is a cache or secret file and must not ship"))
+                problems.append(
+                    Problem(MANIFEST_FILE, line, "SKL705", f"{rel} is a cache or secret file and must not ship")
+                )
                 continue
             files.add(rel)
             matched = True

@@ -7,9 +7,10 @@ ZIP entries all spell a file the same way.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Mapping
+from typing import Any, Literal
 
 Label = Literal["Incorrect", "Correct"]
 

@@ -43,14 +43,20 @@ def read_text(root: Path, rel: str) -> str:
     if path.is_symlink():
         target = path.resolve()
         if not target.is_relative_to(root.resolve()):
-            raise ParseError(Problem(rel, 1, "SKL004", f"symlink points outside the skill folder ({target}); copy the file in instead"))
+            raise ParseError(
+                Problem(
+                    rel, 1, "SKL004", f"symlink points outside the skill folder ({target}); copy the file in instead"
+                )
+            )
     if not path.exists():
         raise ParseError(Problem(rel, 1, "SKL001", "file is missing"))
     if not path.is_file():
         raise ParseError(Problem(rel, 1, "SKL001", "expected a file, found a directory or special file"))
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
-        raise ParseError(Problem(rel, 1, "SKL003", f"file is {size} bytes, over the {MAX_FILE_BYTES}-byte limit; split it"))
+        raise ParseError(
+            Problem(rel, 1, "SKL003", f"file is {size} bytes, over the {MAX_FILE_BYTES}-byte limit; split it")
+        )
     data = path.read_bytes()
     if b"\x00" in data:
         raise ParseError(Problem(rel, 1, "SKL002", "file is binary (contains NUL bytes); only UTF-8 text is allowed"))
@@ -58,7 +64,9 @@ def read_text(root: Path, rel: str) -> str:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise ParseError(Problem(rel, line, "SKL002", f"not valid UTF-8 at byte {exc.start}; save the file as UTF-8")) from None
+        raise ParseError(
+            Problem(rel, line, "SKL002", f"not valid UTF-8 at byte {exc.start}; save the file as UTF-8")
+        ) from None
     # A BOM and CRLF line ends are harmless to people but trip naive tools; normalise without moving lines.
     return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
 
@@ -72,18 +80,20 @@ class _StrictLoader(yaml.SafeLoader):
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
+            event = self.peek_event()  # type: ignore[no-untyped-call]
             raise yaml.MarkedYAMLError(None, None, "YAML aliases are not allowed here", event.start_mark)
         return super().compose_node(parent, index)
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: dict[Any, int] = {}
         for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=True)  # type: ignore[no-untyped-call]
+            key = self.construct_object(key_node, deep=True)
             try:
                 hash(key)
             except TypeError:
-                raise yaml.MarkedYAMLError(None, None, "mapping keys must be plain scalars", key_node.start_mark) from None
+                raise yaml.MarkedYAMLError(
+                    None, None, "mapping keys must be plain scalars", key_node.start_mark
+                ) from None
             if key in seen:
                 raise yaml.MarkedYAMLError(
                     None, None, f"duplicate key {key!r} (first on line {seen[key]})", key_node.start_mark
@@ -109,7 +119,7 @@ def load_yaml(text: str, path: str, first_line: int = 1) -> tuple[Any, dict[str,
     except RecursionError:
         raise ParseError(Problem(path, first_line, "SKL102", "YAML is nested too deeply")) from None
     finally:
-        loader.dispose()  # type: ignore[no-untyped-call]
+        loader.dispose()
     key_lines: dict[str, int] = {}
     if isinstance(node, yaml.MappingNode):
         for key_node, _ in node.value:
@@ -196,7 +206,13 @@ def parse_markdown(path: str, text: str) -> Document:
             headings.append((int(token.tag[1:]), inline.content, token.map[0] + 1 + offset))
         elif token.type == "inline" and token.map:
             for child in token.children or []:
-                target = child.attrGet("href") if child.type == "link_open" else child.attrGet("src") if child.type == "image" else None
+                target = (
+                    child.attrGet("href")
+                    if child.type == "link_open"
+                    else child.attrGet("src")
+                    if child.type == "image"
+                    else None
+                )
                 if isinstance(target, str):
                     links.append(Link(target, _inline_line(body_lines, token, target) + offset))
             if index > 0 and tokens[index - 1].type == "paragraph_open":
@@ -252,7 +268,11 @@ def parse_sections(doc: Document) -> tuple[list[Section], list[Problem]]:
             continue
         match = _SECTION_HEADING.match(heading.text)
         if not match:
-            problems.append(Problem(doc.path, heading.line, "SKL504", f"section heading {heading.text!r} is not '## N. Title (prefix)'"))
+            problems.append(
+                Problem(
+                    doc.path, heading.line, "SKL504", f"section heading {heading.text!r} is not '## N. Title (prefix)'"
+                )
+            )
             continue
         fields: dict[str, str] = {}
         for line in lines[heading.line : heading.line + 6]:

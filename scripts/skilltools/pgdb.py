@@ -64,13 +64,19 @@ class PostgresServer:
         name = f"{self.prefix}_{uuid.uuid4().hex[:10]}"
         if self.template and not any(setting in source for setting in SCHEMA_CHANGING):
             with self._connect() as conn:
-                conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(self.template)))
+                conn.execute(
+                    sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                        sql.Identifier(name), sql.Identifier(self.template)
+                    )
+                )
         return name
 
     def drop_matching(self, prefix: str) -> None:
         """Drop every database whose name starts with prefix (the run's own and any it derived)."""
         with self._connect() as conn:
-            rows = conn.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", (prefix.replace("_", r"\_") + "%",))
+            rows = conn.execute(
+                "SELECT datname FROM pg_database WHERE datname LIKE %s", (prefix.replace("_", r"\_") + "%",)
+            )
             for (name,) in rows.fetchall():
                 conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(str(name))))
 

@@ -45,7 +45,9 @@ def pytest_report_header(config: pytest.Config) -> str:
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
     root = _skill_root(parent.config)
     is_skill_md = file_path == root / "SKILL.md"
-    is_reference = file_path.parent == root / "references" and file_path.suffix == ".md" and not file_path.name.startswith("_")
+    is_reference = (
+        file_path.parent == root / "references" and file_path.suffix == ".md" and not file_path.name.startswith("_")
+    )
     if is_skill_md or is_reference:
         return ExampleFile.from_parent(parent, path=file_path)
     return None
@@ -100,7 +102,8 @@ def _outcomes(config: pytest.Config) -> dict[tuple[examples.Program, str], examp
     state = config.stash[_KEY]
     if state["outcomes"] is None:
         selected: list[ExampleItem] = state["selected"]
-        state["outcomes"] = {}
+        results: dict[tuple[examples.Program, str], examples.Outcome] = {}
+        state["outcomes"] = results
         for db in ("sqlite", "postgres"):
             programs = list(dict.fromkeys(item.program for item in selected if item.database == db))
             if not programs:
@@ -108,13 +111,14 @@ def _outcomes(config: pytest.Config) -> dict[tuple[examples.Program, str], examp
             url = os.environ.get(POSTGRES_ENV)
             if db == "postgres" and not url:
                 for program in programs:
-                    state["outcomes"][(program, db)] = examples.Outcome(
-                        program, db, False, f"PostgreSQL required ({REQUIRE_ENV}=1) but {POSTGRES_ENV} is not set")
+                    results[(program, db)] = examples.Outcome(
+                        program, db, False, f"PostgreSQL required ({REQUIRE_ENV}=1) but {POSTGRES_ENV} is not set"
+                    )
                 continue
             jobs = config.getoption("example_jobs") or examples.Settings().jobs
             settings = examples.Settings(databases=(db,), jobs=jobs, postgres_url=url)
             for outcome in examples.check(state["skill"], programs, settings):
-                state["outcomes"][(outcome.program, db)] = outcome
+                results[(outcome.program, db)] = outcome
             state["notes"].extend(settings.notes)
     outcomes: dict[tuple[examples.Program, str], examples.Outcome] = state["outcomes"]
     return outcomes
@@ -126,6 +130,9 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         return
     if not os.environ.get(POSTGRES_ENV) and os.environ.get(REQUIRE_ENV) != "1":
         terminalreporter.write_line(
-            f"!!! skill examples: the PostgreSQL half was NOT RUN; set {POSTGRES_ENV} (CI always does) !!!", yellow=True, bold=True)
+            f"!!! skill examples: the PostgreSQL half was NOT RUN; set {POSTGRES_ENV} (CI always does) !!!",
+            yellow=True,
+            bold=True,
+        )
     for note in dict.fromkeys(state["notes"]):
         terminalreporter.write_line(f"!!! skill examples: {note} !!!", yellow=True, bold=True)

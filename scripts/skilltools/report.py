@@ -41,7 +41,13 @@ def to_junit(outcomes: Sequence[Outcome]) -> bytes:
         time=f"{sum(o.duration for o in outcomes):.3f}",
     )
     for outcome in outcomes:
-        case = ET.SubElement(suite, "testcase", classname=outcome.program.path, name=f"{outcome.program.line}[{outcome.database}]", time=f"{outcome.duration:.3f}")
+        case = ET.SubElement(
+            suite,
+            "testcase",
+            classname=outcome.program.path,
+            name=f"{outcome.program.line}[{outcome.database}]",
+            time=f"{outcome.duration:.3f}",
+        )
         if not outcome.passed:
             failure = ET.SubElement(case, "failure", message=outcome.headline)
             failure.text = outcome.render()

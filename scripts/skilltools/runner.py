@@ -228,8 +228,15 @@ def _start_block(request: dict[str, Any]) -> int:
         os.dup2(os.open(os.path.join(run_dir, STDERR_FILE), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644), 2)
         exception_path = os.path.join(run_dir, EXCEPTION_FILE)
         if request["cold"]:
-            argv = [request["python"], os.path.abspath(__file__), "--bootstrap", request["script"],
-                    "1" if request["pytest"] else "0", request.get("expect") or "", exception_path]
+            argv = [
+                request["python"],
+                os.path.abspath(__file__),
+                "--bootstrap",
+                request["script"],
+                "1" if request["pytest"] else "0",
+                request.get("expect") or "",
+                exception_path,
+            ]
             os.execve(argv[0], argv, request["env"])
         sys.stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115 - replaces the closed stdin for good
         sys.stdout = os.fdopen(1, "w", buffering=1, encoding="utf-8", errors="backslashreplace")

@@ -8,11 +8,12 @@ from __future__ import annotations
 import json
 import re
 import sys
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import PurePosixPath
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 import jsonschema
 import yaml
@@ -69,7 +70,9 @@ def load_schema(name: str) -> dict[str, Any]:
     return schema
 
 
-def check_schema(data: Any, schema_name: str, path: str, key_lines: Mapping[str, int], default_line: int) -> list[Problem]:
+def check_schema(
+    data: Any, schema_name: str, path: str, key_lines: Mapping[str, int], default_line: int
+) -> list[Problem]:
     """Validate data against one of our JSON Schemas, pointing each error at its key's line."""
     validator = jsonschema.Draft202012Validator(load_schema(schema_name))
     problems = []
@@ -103,12 +106,34 @@ def check_skill_md(skill: Skill) -> list[Problem]:
     problems = check_schema(front, "skill", SKILL_FILE, doc.key_lines, 1)
     name = front.get("name")
     if isinstance(name, str) and not _is_source_checkout(skill) and name != skill.root.name:
-        problems.append(Problem(SKILL_FILE, doc.key_lines.get("name", 1), "SKL201", f"name {name!r} differs from the folder name {skill.root.name!r}"))
+        problems.append(
+            Problem(
+                SKILL_FILE,
+                doc.key_lines.get("name", 1),
+                "SKL201",
+                f"name {name!r} differs from the folder name {skill.root.name!r}",
+            )
+        )
     budget = body_budget(doc)
     if budget.lines > MAX_BODY_LINES:
-        problems.append(Problem(SKILL_FILE, doc.body_line, "SKL205", f"body has {budget.lines} lines, over the {MAX_BODY_LINES}-line budget; move detail into references/"))
+        problems.append(
+            Problem(
+                SKILL_FILE,
+                doc.body_line,
+                "SKL205",
+                f"body has {budget.lines} lines, over the {MAX_BODY_LINES}-line budget; move detail into references/",
+            )
+        )
     if budget.tokens > MAX_BODY_TOKENS:
-        problems.append(Problem(SKILL_FILE, doc.body_line, "SKL206", f"body is ~{budget.tokens} tokens, over the {MAX_BODY_TOKENS}-token budget; move detail into references/"))
+        problems.append(
+            Problem(
+                SKILL_FILE,
+                doc.body_line,
+                "SKL206",
+                f"body is ~{budget.tokens} tokens, over the {MAX_BODY_TOKENS}-token budget; "
+                "move detail into references/",
+            )
+        )
     return problems
 
 
@@ -123,15 +148,43 @@ def check_manifest(skill: Skill) -> list[Problem]:
         return problems
     line = manifest.key_lines.get
     if data.get("name") != front.get("name"):
-        problems.append(Problem(MANIFEST_FILE, line("name", 1), "SKL202", f"name {data.get('name')!r} differs from SKILL.md name {front.get('name')!r}"))
+        problems.append(
+            Problem(
+                MANIFEST_FILE,
+                line("name", 1),
+                "SKL202",
+                f"name {data.get('name')!r} differs from SKILL.md name {front.get('name')!r}",
+            )
+        )
     metadata = front.get("metadata")
     skill_version = metadata.get("version") if isinstance(metadata, dict) else None
     if data.get("version") != skill_version:
-        problems.append(Problem(MANIFEST_FILE, line("version", 1), "SKL203", f"version {data.get('version')!r} differs from SKILL.md metadata.version {skill_version!r}; bump both"))
+        problems.append(
+            Problem(
+                MANIFEST_FILE,
+                line("version", 1),
+                "SKL203",
+                f"version {data.get('version')!r} differs from SKILL.md metadata.version {skill_version!r}; bump both",
+            )
+        )
     if data.get("description") != front.get("description"):
-        problems.append(Problem(MANIFEST_FILE, line("description", 1), "SKL204", "description differs from SKILL.md description; keep them identical"))
+        problems.append(
+            Problem(
+                MANIFEST_FILE,
+                line("description", 1),
+                "SKL204",
+                "description differs from SKILL.md description; keep them identical",
+            )
+        )
     if data.get("license") != front.get("license"):
-        problems.append(Problem(MANIFEST_FILE, line("license", 1), "SKL204", f"license {data.get('license')!r} differs from SKILL.md license {front.get('license')!r}"))
+        problems.append(
+            Problem(
+                MANIFEST_FILE,
+                line("license", 1),
+                "SKL204",
+                f"license {data.get('license')!r} differs from SKILL.md license {front.get('license')!r}",
+            )
+        )
     problems += check_shipped(skill)
     return problems
 
@@ -148,7 +201,9 @@ def check_shipped(skill: Skill) -> list[Problem]:
         needed += [target for target in _relative_targets(doc)]
     for path in dict.fromkeys(needed):
         if (skill.root / path).is_file() and not (skill.root / path).is_symlink() and path not in shipped:
-            problems.append(Problem(MANIFEST_FILE, files_line, "SKL702", f"{path} is part of the skill but not listed in files"))
+            problems.append(
+                Problem(MANIFEST_FILE, files_line, "SKL702", f"{path} is part of the skill but not listed in files")
+            )
     return problems
 
 
@@ -197,16 +252,25 @@ def check_links(skill: Skill) -> list[Problem]:
             if target_path is None:
                 problems.append(Problem(doc.path, link.line, "SKL401", f"link {link.target!r} leaves the skill folder"))
                 continue
-            if doc is skill.skill_md and path.startswith("references/"):
-                if not (skill.root / target_path).exists():
-                    continue  # check_index reports missing index entries
+            index_entry = doc is skill.skill_md and path.startswith("references/")
+            if index_entry and not (skill.root / target_path).exists():
+                continue  # check_index reports missing index entries
             if path and not (skill.root / target_path).exists():
-                problems.append(Problem(doc.path, link.line, "SKL401", f"link {link.target!r}: {target_path} does not exist"))
+                problems.append(
+                    Problem(doc.path, link.line, "SKL401", f"link {link.target!r}: {target_path} does not exist")
+                )
                 continue
             if anchor and target_path.endswith(".md"):
                 target_doc = docs.get(target_path)
                 if target_doc is not None and anchor not in target_doc.anchors:
-                    problems.append(Problem(doc.path, link.line, "SKL402", f"link {link.target!r}: no heading with anchor #{anchor} in {target_path}"))
+                    problems.append(
+                        Problem(
+                            doc.path,
+                            link.line,
+                            "SKL402",
+                            f"link {link.target!r}: no heading with anchor #{anchor} in {target_path}",
+                        )
+                    )
     return problems
 
 
@@ -223,13 +287,21 @@ def check_index(skill: Skill) -> list[Problem]:
             continue
         target = split[0]
         if target.count("/") > 1:
-            problems.append(Problem(SKILL_FILE, link.line, "SKL303", f"{target} is nested; keep references one level deep"))
+            problems.append(
+                Problem(SKILL_FILE, link.line, "SKL303", f"{target} is nested; keep references one level deep")
+            )
         indexed.setdefault(target, link.line)
         if not (skill.root / target).is_file():
-            problems.append(Problem(SKILL_FILE, link.line, "SKL302", f"index entry {target} has no file; create it or remove the entry"))
+            problems.append(
+                Problem(
+                    SKILL_FILE, link.line, "SKL302", f"index entry {target} has no file; create it or remove the entry"
+                )
+            )
     for ref in skill.references:
         if ref.path not in indexed:
-            problems.append(Problem(ref.path, 1, "SKL301", f"not listed in the SKILL.md index; add a link to {ref.path}"))
+            problems.append(
+                Problem(ref.path, 1, "SKL301", f"not listed in the SKILL.md index; add a link to {ref.path}")
+            )
     return problems
 
 
@@ -243,19 +315,40 @@ def check_reference(skill: Skill, ref: Reference) -> list[Problem]:
     if not RULE_FILE_NAME.match(name):
         problems.append(Problem(doc.path, 1, "SKL506", f"file name {name!r} is not <prefix>-<topic>.md in lower case"))
     if doc.frontmatter is None:
-        return problems + [Problem(doc.path, 1, "SKL101", "missing YAML frontmatter (title, impact, impactDescription, tags)")]
+        return [
+            *problems,
+            Problem(doc.path, 1, "SKL101", "missing YAML frontmatter (title, impact, impactDescription, tags)"),
+        ]
     front = doc.frontmatter
     problems += check_schema(front, "rule", doc.path, doc.key_lines, 1)
     section = skill.section_for(ref.prefix)
     if section is None:
         known = ", ".join(s.prefix for s in skill.sections)
-        problems.append(Problem(doc.path, 1, "SKL501", f"prefix {ref.prefix!r} is not a category in references/_sections.md ({known})"))
+        problems.append(
+            Problem(
+                doc.path, 1, "SKL501", f"prefix {ref.prefix!r} is not a category in references/_sections.md ({known})"
+            )
+        )
     elif front.get("impact") != section.impact:
-        problems.append(Problem(doc.path, doc.key_lines.get("impact", 1), "SKL502", f"impact {front.get('impact')!r} differs from the {section.title} category's {section.impact}"))
+        problems.append(
+            Problem(
+                doc.path,
+                doc.key_lines.get("impact", 1),
+                "SKL502",
+                f"impact {front.get('impact')!r} differs from the {section.title} category's {section.impact}",
+            )
+        )
     problems += _check_rule_heading(doc, front.get("title"))
     problems += _check_examples(doc)
     if not DOCS_LINK.search(doc.text):
-        problems.append(Problem(doc.path, len(doc.text.rstrip("\n").split("\n")), "SKL608", "no 'Reference:' link to https://docs.dbos.dev/...; cite the docs page"))
+        problems.append(
+            Problem(
+                doc.path,
+                len(doc.text.rstrip("\n").split("\n")),
+                "SKL608",
+                "no 'Reference:' link to https://docs.dbos.dev/...; cite the docs page",
+            )
+        )
     return problems
 
 
@@ -272,7 +365,11 @@ def _check_rule_heading(doc: Document, title: Any) -> list[Problem]:
     stop = min(first_block, next_heading)
     prose = [text for line, text in doc.paragraphs if first.line < line < stop and not text.startswith("**")]
     if not prose:
-        problems.append(Problem(doc.path, first.line, "SKL613", "no why-it-matters paragraph between the heading and the first example"))
+        problems.append(
+            Problem(
+                doc.path, first.line, "SKL613", "no why-it-matters paragraph between the heading and the first example"
+            )
+        )
     return problems
 
 
@@ -281,7 +378,11 @@ def _check_examples(doc: Document) -> list[Problem]:
     labels = {block.label for block in doc.blocks}
     line = doc.body_line
     if "Incorrect" not in labels:
-        problems.append(Problem(doc.path, line, "SKL604", "no **Incorrect** example; show the mistake and prove it (expect= or lint=)"))
+        problems.append(
+            Problem(
+                doc.path, line, "SKL604", "no **Incorrect** example; show the mistake and prove it (expect= or lint=)"
+            )
+        )
     if "Correct" not in labels:
         problems.append(Problem(doc.path, line, "SKL605", "no **Correct** example"))
     return problems
@@ -299,13 +400,17 @@ def check_text(doc: Document) -> list[Problem]:
             continue
         match = PLACEHOLDER.search(text)
         if match:
-            problems.append(Problem(doc.path, number, "SKL602", f"placeholder text {match.group(0)!r}; finish or remove it"))
+            problems.append(
+                Problem(doc.path, number, "SKL602", f"placeholder text {match.group(0)!r}; finish or remove it")
+            )
     for heading in doc.headings:
         if heading.empty:
             problems.append(Problem(doc.path, heading.line, "SKL601", f"section {heading.text!r} is empty"))
     for block in doc.blocks:
         if not block.closed:
-            problems.append(Problem(doc.path, block.line, "SKL603", "code fence is never closed; it swallows the rest of the file"))
+            problems.append(
+                Problem(doc.path, block.line, "SKL603", "code fence is never closed; it swallows the rest of the file")
+            )
     return problems
 
 
@@ -323,7 +428,11 @@ def check_blocks(doc: Document) -> list[Problem]:
         problems += _check_python_info(block)
         if "continues" in block.tags:
             if previous_python is None:
-                problems.append(Problem(doc.path, block.line, "SKL612", "'continues' block has no python block before it in this file"))
+                problems.append(
+                    Problem(
+                        doc.path, block.line, "SKL612", "'continues' block has no python block before it in this file"
+                    )
+                )
             else:
                 chain.append(block)
         else:
@@ -340,19 +449,32 @@ def _check_python_info(block: CodeBlock) -> list[Problem]:
         key = word.split("=", 1)[0]
         if ("=" in word and key not in PYTHON_SETTINGS) or ("=" not in word and word not in PYTHON_TAGS):
             allowed = ", ".join(sorted(PYTHON_TAGS | {f"{k}=" for k in PYTHON_SETTINGS}))
-            problems.append(Problem(block.path, block.line, "SKL609", f"unknown fence option {word!r} (allowed: {allowed})"))
+            problems.append(
+                Problem(block.path, block.line, "SKL609", f"unknown fence option {word!r} (allowed: {allowed})")
+            )
     settings = block.settings
     if "expect" in settings and not EXCEPTION_NAME.match(settings["expect"]):
-        problems.append(Problem(block.path, block.line, "SKL609", f"expect={settings['expect']!r} is not an exception name"))
+        problems.append(
+            Problem(block.path, block.line, "SKL609", f"expect={settings['expect']!r} is not an exception name")
+        )
     if "lint" in settings and not LINT_ID.match(settings["lint"]):
-        problems.append(Problem(block.path, block.line, "SKL609", f"lint={settings['lint']!r} is not a rule id like DBOS201"))
+        problems.append(
+            Problem(block.path, block.line, "SKL609", f"lint={settings['lint']!r} is not a rule id like DBOS201")
+        )
     if "timeout" in settings:
         try:
             ok = 0 < float(settings["timeout"]) <= 600
         except ValueError:
             ok = False
         if not ok:
-            problems.append(Problem(block.path, block.line, "SKL609", f"timeout={settings['timeout']!r} must be a number of seconds in (0, 600]"))
+            problems.append(
+                Problem(
+                    block.path,
+                    block.line,
+                    "SKL609",
+                    f"timeout={settings['timeout']!r} must be a number of seconds in (0, 600]",
+                )
+            )
     return problems
 
 
@@ -363,11 +485,29 @@ def _check_chain(chain: list[CodeBlock]) -> list[Problem]:
     head = chain[0]
     proven = any("expect" in block.settings or "lint" in block.settings for block in chain)
     if head.label == "Incorrect" and not proven:
-        return [Problem(head.path, head.line, "SKL606", "Incorrect example is not proven; add expect=<Exception> or lint=<DBOS id>")]
+        return [
+            Problem(
+                head.path,
+                head.line,
+                "SKL606",
+                "Incorrect example is not proven; add expect=<Exception> or lint=<DBOS id>",
+            )
+        ]
     if head.label == "Correct" and proven:
-        return [Problem(head.path, head.line, "SKL607", "Correct example carries expect=/lint=; a Correct example must run clean")]
+        return [
+            Problem(
+                head.path,
+                head.line,
+                "SKL607",
+                "Correct example carries expect=/lint=; a Correct example must run clean",
+            )
+        ]
     if head.label == "Correct" and not any(re.search(r"\bassert\b", block.source) for block in chain):
-        return [Problem(head.path, head.line, "SKL611", "Correct example has no assert; prove its point, not just that it runs")]
+        return [
+            Problem(
+                head.path, head.line, "SKL611", "Correct example has no assert; prove its point, not just that it runs"
+            )
+        ]
     return []
 
 
@@ -380,7 +520,9 @@ def _check_data_block(block: CodeBlock, lang: str) -> list[Problem]:
         else:
             tomllib.loads(block.source)
     except ParseError as error:
-        return [Problem(block.path, error.problem.line, "SKL610", f"yaml block does not parse: {error.problem.message}")]
+        return [
+            Problem(block.path, error.problem.line, "SKL610", f"yaml block does not parse: {error.problem.message}")
+        ]
     except (ValueError, yaml.YAMLError) as error:
         return [Problem(block.path, block.line, "SKL610", f"{lang} block does not parse: {str(error).splitlines()[0]}")]
     return []
