@@ -54,13 +54,12 @@ def symlink_out(rel: str) -> Callable[[Path], None]:
 
 
 REF = "references/alpha-one.md"
-CASES: dict[str, tuple[Callable[[Path], None], list[str]]] = {
+CASES: dict[str, tuple[Callable[[Path], object], list[str]]] = {
     "SKL001-missing-skill-md": (remove("SKILL.md"), ["SKILL.md:1: SKL001"]),
     "SKL002-binary": (write(REF, b"---\x00\x01"), [f"{REF}:1: SKL002"]),
     "SKL002-not-utf8": (write(REF, b"---\ntitle: caf\xe9\n"), [f"{REF}:2: SKL002"]),
     "SKL003-huge": (write(REF, "x" * (1024 * 1024 + 1)), [f"{REF}:1: SKL003"]),
     "SKL004-symlink-escape": (symlink_out(REF), [f"{REF}:1: SKL004", "askill.yaml:11: SKL704"]),
-    "SKL101-no-frontmatter": (edit(REF, "---\ntitle", "title"), None),
     "SKL101-unclosed-frontmatter": (write(REF, "---\ntitle: x\n"), [f"{REF}:1: SKL101"]),
     "SKL102-bad-yaml": (edit(REF, "tags: [alpha, first]", "tags: [alpha, first"), [f"{REF}:5: SKL102"]),
     "SKL103-duplicate-key": (edit(REF, "tags: [alpha, first]", "tags: [alpha]\ntitle: again"), [f"{REF}:6: SKL103"]),
