@@ -44,17 +44,18 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_build(args: argparse.Namespace) -> int:
     skill = load_skill(args.dir)
+    # AGENTS.md is generated from the references, so refresh it first: a stale or missing copy is not an error.
+    agents = build.compile_agents(skill)
+    agents_path = skill.root / build.AGENTS_FILE
+    if skill.skill_md and (not agents_path.exists() or agents_path.read_text("utf-8") != agents):
+        build.write_atomic(agents_path, agents.encode())
+        print(f"wrote {build.AGENTS_FILE}", file=sys.stderr)
+        skill = load_skill(args.dir)
     problems = validate.validate(skill)
     if problems:
         _report(problems, False)
         print("refusing to build an invalid skill; fix the problems above", file=sys.stderr)
         return 1
-    agents = build.compile_agents(skill)
-    agents_path = skill.root / build.AGENTS_FILE
-    if not agents_path.exists() or agents_path.read_text("utf-8") != agents:
-        build.write_atomic(agents_path, agents.encode())
-        print(f"wrote {build.AGENTS_FILE}", file=sys.stderr)
-        skill = load_skill(args.dir)
     out = args.out if args.out.is_absolute() else skill.root / args.out
     if args.as_dir:
         folder = build.build_dir(skill, out)
@@ -97,7 +98,31 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--junit-xml", type=Path, metavar="FILE", help="also write a JUnit XML report")
     p.add_argument("--keep", action="store_true", help="keep the temp folders of every run (for debugging)")
     p.set_defaults(run=cmd_check_examples)
+
+    p = commands.add_parser("coverage", help="which dbos API the skill teaches; names it uses that dbos lacks (drift)")
+    p.add_argument("dir", nargs="?", type=_skill_dir, default=Path("."), help="skill folder (default: .)")
+    p.add_argument("--json", action="store_true", help="print the coverage as JSON on stdout")
+    p.add_argument("--write", action="store_true", help="regenerate docs/coverage.md")
+    p.add_argument("--update-baseline", action="store_true", help="rewrite docs/coverage-baseline.json from now")
+    p.set_defaults(run=cmd_coverage)
     return parser
+
+
+def cmd_coverage(args: argparse.Namespace) -> int:
+    from . import coverage, coverage_report
+
+    skill = load_skill(args.dir)
+    result = coverage.compute(skill)
+    for flag, rel, text in ((args.write, coverage.REPORT_FILE, coverage_report.render_markdown),
+                            (args.update_baseline, coverage.BASELINE_FILE, coverage.baseline_text)):
+        if flag:
+            write_atomic(skill.root / rel, text(result).encode())
+            print(f"wrote {rel}", file=sys.stderr)
+    problems = [*result.problems, *([] if args.update_baseline else coverage.check_baseline(result, skill.root))]
+    print(coverage_report.to_json(result) if args.json else coverage_report.render_table(result) + "\n", end="")
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    return 1 if problems else 0
 
 
 def cmd_check_examples(args: argparse.Namespace) -> int:
