@@ -96,3 +96,17 @@ def test_checked_in_agents_md_is_fresh() -> None:
 def test_real_skill_validates() -> None:
     problems = validate(load_skill(REPO))
     assert [str(p) for p in problems] == []
+
+
+def test_agents_md_links_resolve() -> None:
+    from skilltools.parse import parse_markdown
+
+    doc = parse_markdown(AGENTS_FILE, (REPO / AGENTS_FILE).read_text("utf-8"))
+    anchors = doc.anchors
+    broken = [link.target for link in doc.links if link.target.startswith("#") and link.target[1:] not in anchors]
+    relative = [
+        link.target
+        for link in doc.links
+        if not link.target.startswith(("#", "http://", "https://")) and not (REPO / link.target.split("#")[0]).exists()
+    ]
+    assert (broken, relative) == ([], [])

@@ -33,8 +33,11 @@ def ordered_references(skill: Skill) -> list[Reference]:
     """References by category priority, then in the order SKILL.md's index lists them, then by name."""
     index_order: dict[str, int] = {}
     if skill.skill_md:
+        # The index is the last "Index" heading's section; the critical rules above it link in another order.
+        start = max((h.line for h in skill.skill_md.headings if h.text.strip().lower() == "index"), default=0)
         for link in skill.skill_md.links:
-            index_order.setdefault(link.target.partition("#")[0], len(index_order))
+            if link.line >= start:
+                index_order.setdefault(link.target.partition("#")[0], len(index_order))
     rank = {section.prefix: section.number for section in skill.sections}
     return sorted(
         skill.references,
