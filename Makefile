@@ -1,8 +1,8 @@
 # Two commands for a fresh machine (see README.md):
 #   make build   validate the skill, compile AGENTS.md, write dist/dbos-python-<version>.zip (+ .sha256)
 #                and the unpacked dist/dbos-python/ folder
-#   make test    run every test: tooling, linter, every code example (SQLite, and PostgreSQL when
-#                DBOS_TEST_POSTGRES_URL is set), the example apps, ruff and mypy
+#   make test    ruff, mypy --strict, then pytest: tooling, linter, fuzzing, every code example (SQLite, and
+#                PostgreSQL when DBOS_TEST_POSTGRES_URL is set), coverage, and the example apps
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -19,8 +19,12 @@ $(STAMP): pyproject.toml
 build: $(STAMP)
 	$(BIN)/skilltools build
 	$(BIN)/skilltools build --dir
+	$(BIN)/skilltools coverage --write
 
 test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 clean:
