@@ -81,6 +81,14 @@ def test_correct_example_is_strong_prose_and_incorrect_example_are_weak(valid_sk
     assert coverage.problems == ()
 
 
+def test_an_expected_dbos_exception_is_strong_for_that_exception_only(valid_skill: Path) -> None:
+    add_reference(valid_skill, block("DBOS.recv()", info="python expect=DBOSException", label="**Incorrect** (x):")
+                  + block("DBOS.recv()", info="python expect=ValueError", label="**Incorrect** (y):"))
+    coverage = compute(load_skill(valid_skill))
+    assert status(coverage, "dbos.error", "DBOSException") == "strong"
+    assert status(coverage, "DBOS", "recv") == "weak"
+
+
 def test_instances_keywords_and_typed_dicts_are_followed(valid_skill: Path) -> None:
     add_reference(valid_skill, block("""\
 from dbos import DBOSClient, SetEnqueueOptions, StepOptions, error

@@ -100,7 +100,8 @@ its async twin (`foo_async`, or `get_foo_async` for a property `foo`) are one it
 
 - **strong**: used in a Correct or unlabelled python example of SKILL.md or `references/`. The test suite
   runs every such example on SQLite and PostgreSQL (`skilltools check-examples`), so each one is proven to
-  pass with this dbos.
+  pass with this dbos. A `dbos.error` exception named by an Incorrect example's `expect=` is strong too:
+  the checker fails unless exactly that exception is raised.
 - **weak**: only named in prose (inline code, other code blocks) or in an Incorrect example
   (`expect=`/`lint=`), which shows misuse rather than teaching use.
 - **missing**: named nowhere.
