@@ -591,11 +591,16 @@ def lint_source(source: str, path: str = "<string>") -> list[Finding]:
         return [_syntax_error(path, exc.lineno or 1, exc.offset or 1, exc.msg)]
     except ValueError as exc:  # e.g. null bytes
         return [_syntax_error(path, 1, 1, str(exc))]
-    module = _Module(tree)
-    if not module.uses_dbos:
-        return []
-    visitor = _Visitor(module, path)
-    visitor.visit(tree)
+    except RecursionError:  # found by fuzzing: e.g. `x = ---...1` nested thousands deep
+        return [_syntax_error(path, 1, 1, "nested too deeply to parse")]
+    try:
+        module = _Module(tree)
+        if not module.uses_dbos:
+            return []
+        visitor = _Visitor(module, path)
+        visitor.visit(tree)
+    except RecursionError:  # valid, but deeper than the recursive visitor can follow (found by fuzzing)
+        return [_syntax_error(path, 1, 1, "nested too deeply to check")]
     lines = source.splitlines()
     return sorted({f for f in visitor.findings if not _suppressed(f, lines)})
 

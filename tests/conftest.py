@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPO = Path(__file__).resolve().parent.parent
@@ -17,3 +19,32 @@ def valid_skill(tmp_path: Path) -> Path:
     target = tmp_path / "dbos-python"
     shutil.copytree(FIXTURES / "skills" / "valid", target)
     return target
+
+
+# --- fuzzing (tests/test_fuzz.py) ------------------------------------------------------------------------
+# "ci" is the default: enough cases to catch regressions in well under a minute. For a longer hunt:
+#   .venv/bin/python -m pytest tests/test_fuzz.py --hypothesis-profile=thorough
+settings.register_profile(
+    "ci",
+    max_examples=150,
+    deadline=None,  # tests/test_fuzz.py enforces its own per-call time limit (a hang fails, slowness does not)
+    print_blob=True,  # a failure prints a @reproduce_failure blob
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.register_profile("thorough", parent=settings.get_profile("ci"), max_examples=3000)
+settings.load_profile("ci")
+
+FUZZ_CASES = pytest.StashKey[Counter[str]]()
+
+
+@pytest.fixture(scope="session")
+def fuzz_cases(request: pytest.FixtureRequest) -> Counter[str]:
+    """Per-target count of generated cases; printed in the terminal summary."""
+    return request.config.stash.setdefault(FUZZ_CASES, Counter())
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    cases = config.stash.get(FUZZ_CASES, None)
+    if cases:
+        detail = ", ".join(f"{name} {count}" for name, count in sorted(cases.items()))
+        terminalreporter.write_line(f"fuzz: {sum(cases.values())} generated cases ({detail})")

@@ -105,6 +105,14 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--write", action="store_true", help="regenerate docs/coverage.md")
     p.add_argument("--update-baseline", action="store_true", help="rewrite docs/coverage-baseline.json from now")
     p.set_defaults(run=cmd_coverage)
+
+    p = commands.add_parser("release", help="bump the version, date CHANGELOG.md, build twice (same sha256), tag")
+    p.add_argument("version", type=_semver, help="the new version, e.g. 0.2.0 (semantic versioning)")
+    p.add_argument("dir", nargs="?", type=_skill_dir, default=Path("."), help="skill checkout (default: .)")
+    p.add_argument("--dry-run", action="store_true", help="check, stage and build in a temp folder; print each step")
+    p.add_argument("--date", help="release date for CHANGELOG.md (default: today, YYYY-MM-DD)")
+    p.add_argument("--out", type=Path, default=Path("dist"), help="output folder for the ZIP (default: dist)")
+    p.set_defaults(run=cmd_release)
     return parser
 
 
@@ -123,6 +131,25 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     for problem in problems:
         print(problem, file=sys.stderr)
     return 1 if problems else 0
+
+
+def _semver(value: str) -> str:
+    from .release import SEMVER
+
+    if not SEMVER.match(value):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a semantic version like 1.2.3 or 1.2.3-rc.1")
+    return value
+
+
+def cmd_release(args: argparse.Namespace) -> int:
+    from .release import ReleaseError, release
+
+    try:
+        result = release(args.dir, args.version, dry_run=args.dry_run, date=args.date, out=args.out)
+    except ReleaseError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    return 0 if result.ok else 1
 
 
 def cmd_check_examples(args: argparse.Namespace) -> int:

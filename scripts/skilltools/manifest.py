@@ -36,11 +36,17 @@ def shipped_files(root: Path, entries: Any, line: int) -> tuple[list[str], list[
                 )
             )
             continue
-        matches = sorted(root.glob(entry)) if GLOB_CHARS & set(entry) else [root / entry]
+        try:
+            matches = sorted(root.glob(entry)) if GLOB_CHARS & set(entry) else [root / entry]
+            links = {path for path in matches if path.is_symlink()}
+        except (ValueError, OSError):  # e.g. 'a**', or a name too long for the OS (found by fuzzing)
+            message = f"files entry {entry!r} is not a usable path or pattern"
+            problems.append(Problem(MANIFEST_FILE, line, "SKL703", message))
+            continue
         matched = False
         for path in matches:
             rel = path.relative_to(root).as_posix()
-            if path.is_symlink():
+            if path in links:
                 problems.append(Problem(MANIFEST_FILE, line, "SKL704", f"{rel} is a symlink; ship real files only"))
                 continue
             if not path.is_file():
@@ -52,6 +58,6 @@ def shipped_files(root: Path, entries: Any, line: int) -> tuple[list[str], list[
                 continue
             files.add(rel)
             matched = True
-        if not matched and not any(p.is_symlink() for p in matches):
+        if not matched and not links:
             problems.append(Problem(MANIFEST_FILE, line, "SKL701", f"files entry {entry!r} matches no file"))
     return sorted(files), problems

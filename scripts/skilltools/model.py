@@ -107,7 +107,8 @@ class Document:
 
     @property
     def body(self) -> str:
-        return "".join(self.text.splitlines(keepends=True)[self.body_line - 1 :])
+        # split("\n") like the parser: splitlines() also breaks at \f, \x85, \u2028... (found by fuzzing)
+        return "\n".join(self.text.split("\n")[self.body_line - 1 :])
 
     @property
     def anchors(self) -> frozenset[str]:

@@ -41,7 +41,10 @@ def read_text(root: Path, rel: str) -> str:
     """Read a UTF-8 text file inside `root`, refusing what would confuse every later stage."""
     path = root / rel
     if path.is_symlink():
-        target = path.resolve()
+        try:
+            target = path.resolve()
+        except (OSError, RuntimeError):  # a symlink loop (found by fuzzing)
+            raise ParseError(Problem(rel, 1, "SKL004", "symlink loop; copy the file in instead")) from None
         if not target.is_relative_to(root.resolve()):
             raise ParseError(
                 Problem(
@@ -84,7 +87,20 @@ class _StrictLoader(yaml.SafeLoader):
             raise yaml.MarkedYAMLError(None, None, "YAML aliases are not allowed here", event.start_mark)
         return super().compose_node(parent, index)
 
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        # PyYAML lets some bad scalars escape as plain Python errors (found by tests/test_fuzz.py):
+        # `2001-13-45`, `!!float abc`, `!!float ''`, `!!timestamp x`, an int over 4300 digits. Report them here.
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, TypeError, AttributeError, OverflowError, LookupError):
+            value = str(node.value)
+            shown = value if len(value) <= 40 else value[:40] + "..."
+            kind = str(node.tag).rsplit(":", 1)[-1]
+            raise yaml.MarkedYAMLError(None, None, f"{shown!r} is not a valid {kind}", node.start_mark) from None
+
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        if not isinstance(node, yaml.MappingNode):  # e.g. `!!map 0`; PyYAML reports it (found by fuzzing)
+            return super().construct_mapping(node, deep=deep)
         seen: dict[Any, int] = {}
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=True)
@@ -104,7 +120,12 @@ class _StrictLoader(yaml.SafeLoader):
 
 def load_yaml(text: str, path: str, first_line: int = 1) -> tuple[Any, dict[str, int]]:
     """Parse YAML strictly. Returns the data and the line of each top-level key; raises ParseError."""
-    loader = _StrictLoader(text)
+    try:
+        loader = _StrictLoader(text)
+    except yaml.reader.ReaderError as exc:  # a control character YAML refuses (found by fuzzing)
+        line = first_line + text.count("\n", 0, exc.position)
+        message = f"YAML: character {chr(exc.character)!r} is not allowed"
+        raise ParseError(Problem(path, line, "SKL102", message)) from None
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
@@ -180,6 +201,7 @@ def _inline_line(lines: list[str], token: Token, needle: str) -> int:
 
 def parse_markdown(path: str, text: str) -> Document:
     """Parse one Markdown file. Raises ParseError only for broken frontmatter."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")  # markdown-it ends a line at a bare CR too (fuzzing)
     frontmatter_text, body_line = split_frontmatter(text, path)
     frontmatter: dict[str, Any] | None = None
     key_lines: dict[str, int] = {}

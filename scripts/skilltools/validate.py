@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import jsonschema
@@ -200,7 +200,7 @@ def check_shipped(skill: Skill) -> list[Problem]:
     for doc in skill.documents:
         needed += [target for target in _relative_targets(doc)]
     for path in dict.fromkeys(needed):
-        if (skill.root / path).is_file() and not (skill.root / path).is_symlink() and path not in shipped:
+        if _exists(skill.root / path, as_file=True) and not (skill.root / path).is_symlink() and path not in shipped:
             problems.append(
                 Problem(MANIFEST_FILE, files_line, "SKL702", f"{path} is part of the skill but not listed in files")
             )
@@ -208,6 +208,14 @@ def check_shipped(skill: Skill) -> list[Problem]:
 
 
 # --- index and links -------------------------------------------------------------------------------------
+
+
+def _exists(path: Path, *, as_file: bool = False) -> bool:
+    """exists()/is_file(), but a name the OS refuses (too long, ...) is just missing (found by fuzzing)."""
+    try:
+        return path.is_file() if as_file else path.exists()
+    except OSError:
+        return False
 
 
 def _split_target(target: str) -> tuple[str, str] | None:
@@ -253,9 +261,9 @@ def check_links(skill: Skill) -> list[Problem]:
                 problems.append(Problem(doc.path, link.line, "SKL401", f"link {link.target!r} leaves the skill folder"))
                 continue
             index_entry = doc is skill.skill_md and path.startswith("references/")
-            if index_entry and not (skill.root / target_path).exists():
+            if index_entry and not _exists(skill.root / target_path):
                 continue  # check_index reports missing index entries
-            if path and not (skill.root / target_path).exists():
+            if path and not _exists(skill.root / target_path):
                 problems.append(
                     Problem(doc.path, link.line, "SKL401", f"link {link.target!r}: {target_path} does not exist")
                 )
@@ -291,7 +299,7 @@ def check_index(skill: Skill) -> list[Problem]:
                 Problem(SKILL_FILE, link.line, "SKL303", f"{target} is nested; keep references one level deep")
             )
         indexed.setdefault(target, link.line)
-        if not (skill.root / target).is_file():
+        if not _exists(skill.root / target, as_file=True):
             problems.append(
                 Problem(
                     SKILL_FILE, link.line, "SKL302", f"index entry {target} has no file; create it or remove the entry"
