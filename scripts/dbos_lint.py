@@ -39,52 +39,137 @@ def _rule(name: str, message: str, ref: str) -> Rule:
 
 RULES: dict[str, Rule] = {
     "DBOS001": Rule("syntax-error", "syntax error: {error}", ""),
-    "DBOS101": _rule("dbos-at-import", "{call} runs at import time; configure and launch DBOS under "
-                     "`if __name__ == \"__main__\":`, in main() or in a lifespan", "lifecycle-launch"),
-    "DBOS102": _rule("removed-config-key", "DBOSConfig key {key!r} was removed in DBOS 3.x; {hint}",
-                     "lifecycle-config"),
-    "DBOS103": _rule("removed-framework-arg", "DBOS({arg}=...) was removed in DBOS 3.x; pass only "
-                     "config=... and launch DBOS from the app's lifespan or main", "lifecycle-web-frameworks"),
-    "DBOS201": _rule("nondeterministic-call", "{call} in a workflow gives a different value on replay; "
-                     "move it into a step or pass the value in as an argument", "workflow-determinism"),
+    "DBOS101": _rule(
+        "dbos-at-import",
+        "{call} runs at import time; configure and launch DBOS under "
+        '`if __name__ == "__main__":`, in main() or in a lifespan',
+        "lifecycle-launch",
+    ),
+    "DBOS102": _rule(
+        "removed-config-key", "DBOSConfig key {key!r} was removed in DBOS 3.x; {hint}", "lifecycle-config"
+    ),
+    "DBOS103": _rule(
+        "removed-framework-arg",
+        "DBOS({arg}=...) was removed in DBOS 3.x; pass only config=... and launch DBOS from the app's lifespan or main",
+        "lifecycle-web-frameworks",
+    ),
+    "DBOS201": _rule(
+        "nondeterministic-call",
+        "{call} in a workflow gives a different value on replay; "
+        "move it into a step or pass the value in as an argument",
+        "workflow-determinism",
+    ),
     "DBOS202": _rule("io-in-workflow", "{call} in a workflow {hint}", "workflow-determinism"),
-    "DBOS203": _rule("global-state", "`{stmt} {names}` assigned in a {kind}: the change is not "
-                     "checkpointed and is lost on recovery; return values instead", "workflow-determinism"),
-    "DBOS204": _rule("start-workflow-id-kwarg", "{call}(..., workflow_id=...) passes workflow_id to the "
-                     "workflow function; wrap the call in `with SetWorkflowID(...)`",
-                     "workflow-background-handles"),
-    "DBOS205": _rule("workflow-in-thread", "workflow {func} started through {via}; use "
-                     "DBOS.start_workflow or a queue to run it in the background",
-                     "workflow-background-handles"),
-    "DBOS206": _rule("blocking-call-in-async", "{call}() blocks the event loop in async {kind} {func}; "
-                     "use `await {call}_async(...)`", "advanced-async"),
-    "DBOS301": _rule("workflow-op-in-step", "{call} inside step {func}; start workflows, recv and "
-                     "sleep from the workflow, not from a step", "step-basics"),
-    "DBOS302": _rule("removed-transaction", "{what} was removed in DBOS 3.x; use a step, or "
-                     "SQLAlchemyDatasource with @ds.transaction() and ds.sql_session()", "step-transactions"),
-    "DBOS401": _rule("queue-constructor", "Queue(...) cannot be constructed in DBOS 3.x; use "
-                     "DBOS.register_queue(...) after DBOS.launch(), or DBOS.retrieve_queue(...)", "queue-basics"),
-    "DBOS402": _rule("register-queue-before-launch", "DBOS.register_queue(...) {when}; it writes to the "
-                     "system database, so call it after DBOS.launch()", "queue-basics"),
-    "DBOS403": _rule("missing-partition-key", "enqueue on partitioned queue {queue} without "
-                     "queue_partition_key: the workflow is never dequeued; wrap it in "
-                     "`with SetEnqueueOptions(queue_partition_key=...)`", "queue-partitioning"),
-    "DBOS601": _rule("removed-scheduled", "@DBOS.scheduled was removed in DBOS 3.x; register the workflow "
-                     "with DBOS.create_schedule(...) or DBOS.apply_schedules(...)", "pattern-scheduled"),
+    "DBOS203": _rule(
+        "global-state",
+        "`{stmt} {names}` assigned in a {kind}: the change is not "
+        "checkpointed and is lost on recovery; return values instead",
+        "workflow-determinism",
+    ),
+    "DBOS204": _rule(
+        "start-workflow-id-kwarg",
+        "{call}(..., workflow_id=...) passes workflow_id to the "
+        "workflow function; wrap the call in `with SetWorkflowID(...)`",
+        "workflow-background-handles",
+    ),
+    "DBOS205": _rule(
+        "workflow-in-thread",
+        "workflow {func} started through {via}; use DBOS.start_workflow or a queue to run it in the background",
+        "workflow-background-handles",
+    ),
+    "DBOS206": _rule(
+        "blocking-call-in-async",
+        "{call}() blocks the event loop in async {kind} {func}; use `await {call}_async(...)`",
+        "advanced-async",
+    ),
+    "DBOS301": _rule(
+        "workflow-op-in-step",
+        "{call} inside step {func}; start workflows, recv and sleep from the workflow, not from a step",
+        "step-basics",
+    ),
+    "DBOS302": _rule(
+        "removed-transaction",
+        "{what} was removed in DBOS 3.x; use a step, or "
+        "SQLAlchemyDatasource with @ds.transaction() and ds.sql_session()",
+        "step-transactions",
+    ),
+    "DBOS401": _rule(
+        "queue-constructor",
+        "Queue(...) cannot be constructed in DBOS 3.x; use "
+        "DBOS.register_queue(...) after DBOS.launch(), or DBOS.retrieve_queue(...)",
+        "queue-basics",
+    ),
+    "DBOS402": _rule(
+        "register-queue-before-launch",
+        "DBOS.register_queue(...) {when}; it writes to the system database, so call it after DBOS.launch()",
+        "queue-basics",
+    ),
+    "DBOS403": _rule(
+        "missing-partition-key",
+        "enqueue on partitioned queue {queue} without "
+        "queue_partition_key: the workflow is never dequeued; wrap it in "
+        "`with SetEnqueueOptions(queue_partition_key=...)`",
+        "queue-partitioning",
+    ),
+    "DBOS601": _rule(
+        "removed-scheduled",
+        "@DBOS.scheduled was removed in DBOS 3.x; register the workflow "
+        "with DBOS.create_schedule(...) or DBOS.apply_schedules(...)",
+        "pattern-scheduled",
+    ),
 }
 
 # Every DBOS classmethod `x` that has an `x_async` twin in dbos 3.4 (tests compare with the installed dbos).
-ASYNC_VARIANTS = frozenset({
-    "apply_schedules", "cancel_workflow", "cancel_workflows", "close_stream", "create_schedule", "delete_queue",
-    "delete_schedule", "delete_workflow", "delete_workflows", "deprecate_patch", "enqueue_workflow",
-    "enqueue_workflow_with_options", "fork_workflow", "get_all_events", "get_event",
-    "get_latest_application_version", "get_result", "get_schedule", "get_workflow_status",
-    "list_application_versions", "list_queued_workflows", "list_queues", "list_schedules", "list_workflow_steps",
-    "list_workflows", "patch", "read_stream", "read_stream_offset", "recv", "register_queue", "resume_workflow",
-    "resume_workflows", "retrieve_queue", "retrieve_workflow", "rewind_workflow", "run_step", "send", "send_bulk",
-    "set_event", "set_latest_application_version", "set_workflow_delay", "sleep", "start_workflow",
-    "update_workflow_attributes", "wait_first", "write_stream"
-})
+ASYNC_VARIANTS = frozenset(
+    {
+        "apply_schedules",
+        "cancel_workflow",
+        "cancel_workflows",
+        "close_stream",
+        "create_schedule",
+        "delete_queue",
+        "delete_schedule",
+        "delete_workflow",
+        "delete_workflows",
+        "deprecate_patch",
+        "enqueue_workflow",
+        "enqueue_workflow_with_options",
+        "fork_workflow",
+        "get_all_events",
+        "get_event",
+        "get_latest_application_version",
+        "get_result",
+        "get_schedule",
+        "get_workflow_status",
+        "list_application_versions",
+        "list_queued_workflows",
+        "list_queues",
+        "list_schedules",
+        "list_workflow_steps",
+        "list_workflows",
+        "patch",
+        "read_stream",
+        "read_stream_offset",
+        "recv",
+        "register_queue",
+        "resume_workflow",
+        "resume_workflows",
+        "retrieve_queue",
+        "retrieve_workflow",
+        "rewind_workflow",
+        "run_step",
+        "send",
+        "send_bulk",
+        "set_event",
+        "set_latest_application_version",
+        "set_workflow_delay",
+        "sleep",
+        "start_workflow",
+        "update_workflow_attributes",
+        "wait_first",
+        "write_stream",
+    }
+)
 
 _APP_DB = "there is no application database; use system_database_url (SQLAlchemyDatasource for app tables)"
 REMOVED_CONFIG_KEYS: dict[str, str] = {
@@ -94,24 +179,71 @@ REMOVED_CONFIG_KEYS: dict[str, str] = {
     "admin_port": "the HTTP admin server is gone",
     "run_admin_server": "the HTTP admin server is gone",
 }
-_NONDET_CALLS = frozenset({
-    "time.time", "time.time_ns", "time.monotonic", "time.monotonic_ns", "time.perf_counter", "time.perf_counter_ns",
-    "uuid.uuid1", "uuid.uuid4", "datetime.datetime.now", "datetime.datetime.utcnow", "datetime.datetime.today",
-    "datetime.date.today", "os.getenv", "os.environ.get", "os.urandom"
-})
+_NONDET_CALLS = frozenset(
+    {
+        "time.time",
+        "time.time_ns",
+        "time.monotonic",
+        "time.monotonic_ns",
+        "time.perf_counter",
+        "time.perf_counter_ns",
+        "uuid.uuid1",
+        "uuid.uuid4",
+        "datetime.datetime.now",
+        "datetime.datetime.utcnow",
+        "datetime.datetime.today",
+        "datetime.date.today",
+        "os.getenv",
+        "os.environ.get",
+        "os.urandom",
+    }
+)
 _NONDET_MODULES = ("random.", "secrets.")
 _SLEEPS = frozenset({"time.sleep", "asyncio.sleep"})
-_IO_CALLS = frozenset({
-    "builtins.open", "builtins.input", "io.open", "os.system", "os.popen", "sqlite3.connect", "requests.Session",
-    "httpx.Client", "httpx.AsyncClient", "aiohttp.ClientSession", "subprocess.Popen", "smtplib.SMTP",
-    "http.client.HTTPConnection", "http.client.HTTPSConnection"
-})
-_IO_MODULES = ("requests.", "httpx.", "aiohttp.", "urllib.request.", "urllib3.", "socket.", "subprocess.",
-               "psycopg.", "psycopg2.", "smtplib.", "ftplib.")
+_IO_CALLS = frozenset(
+    {
+        "builtins.open",
+        "builtins.input",
+        "io.open",
+        "os.system",
+        "os.popen",
+        "sqlite3.connect",
+        "requests.Session",
+        "httpx.Client",
+        "httpx.AsyncClient",
+        "aiohttp.ClientSession",
+        "subprocess.Popen",
+        "smtplib.SMTP",
+        "http.client.HTTPConnection",
+        "http.client.HTTPSConnection",
+    }
+)
+_IO_MODULES = (
+    "requests.",
+    "httpx.",
+    "aiohttp.",
+    "urllib.request.",
+    "urllib3.",
+    "socket.",
+    "subprocess.",
+    "psycopg.",
+    "psycopg2.",
+    "smtplib.",
+    "ftplib.",
+)
 _BUILTINS = frozenset({"open", "input"})
 _STARTERS = {"start_workflow": 0, "start_workflow_async": 0, "enqueue_workflow": 1, "enqueue_workflow_async": 1}
-_NOT_IN_STEP = frozenset({"recv", "recv_async", "sleep", "sleep_async", "enqueue_workflow_with_options",
-                          "enqueue_workflow_with_options_async", *_STARTERS})
+_NOT_IN_STEP = frozenset(
+    {
+        "recv",
+        "recv_async",
+        "sleep",
+        "sleep_async",
+        "enqueue_workflow_with_options",
+        "enqueue_workflow_with_options_async",
+        *_STARTERS,
+    }
+)
 _BODY = ("workflow", "step")
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 _SKIP_DIRS = frozenset({".venv", "venv", "__pycache__", "node_modules"})
@@ -132,8 +264,15 @@ class Finding:
         return f"{self.path}:{self.line}:{self.col}: {self.id} {self.message}{see}"
 
     def as_dict(self) -> dict[str, object]:
-        return {"path": self.path, "line": self.line, "col": self.col, "id": self.id,
-                "name": RULES[self.id].name, "message": self.message, "reference": self.reference}
+        return {
+            "path": self.path,
+            "line": self.line,
+            "col": self.col,
+            "id": self.id,
+            "name": RULES[self.id].name,
+            "message": self.message,
+            "reference": self.reference,
+        }
 
 
 def _dotted(node: ast.AST) -> str | None:
@@ -181,7 +320,8 @@ def _is_main_guard(test: ast.expr) -> bool:
         return False
     sides = [test.left, test.comparators[0]]
     return any(isinstance(s, ast.Name) and s.id == "__name__" for s in sides) and any(
-        isinstance(s, ast.Constant) and s.value == "__main__" for s in sides)
+        isinstance(s, ast.Constant) and s.value == "__main__" for s in sides
+    )
 
 
 class _Module:
@@ -212,9 +352,13 @@ class _Module:
         for scope in [tree, *(n for n in nodes if isinstance(n, _SCOPES))]:
             body = [scope.body] if isinstance(scope, ast.Lambda) else scope.body
             scope_of.update((id(n), id(scope)) for n in _walk_own(body))
-        assigns = [((scope_of.get(id(n), self.root), t.id), n.value, n) for n in nodes
-                   if isinstance(n, (ast.Assign, ast.AnnAssign)) and n.value is not None
-                   and isinstance(t := n.targets[0] if isinstance(n, ast.Assign) else n.target, ast.Name)]
+        assigns = [
+            ((scope_of.get(id(n), self.root), t.id), n.value, n)
+            for n in nodes
+            if isinstance(n, (ast.Assign, ast.AnnAssign))
+            and n.value is not None
+            and isinstance(t := n.targets[0] if isinstance(n, ast.Assign) else n.target, ast.Name)
+        ]
         for key, value, stmt in assigns:
             if self.call_to(value) == "dbos.DBOS":  # `app = DBOS(...)`, then `app.launch()`
                 self.aliases[key[1]] = "dbos.DBOS"
@@ -237,8 +381,9 @@ class _Module:
         class_methods = {id(f) for n in nodes if isinstance(n, ast.ClassDef) for f in n.body}
         registers = any(self.call_to(n) == "dbos.DBOS.register_queue" for n in nodes if isinstance(n, ast.Call))
         for node in nodes:
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) \
-                    and any(self.decorator_kind(d) == "workflow" for d in node.decorator_list):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
+                self.decorator_kind(d) == "workflow" for d in node.decorator_list
+            ):
                 table = self.wf_methods if id(node) in class_methods else self.wf_funcs
                 params = [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]
                 table[node.name] = (isinstance(node, ast.AsyncFunctionDef), frozenset(a.arg for a in params))
@@ -269,8 +414,9 @@ class _Module:
 
     def _order(self, body: list[ast.stmt]) -> None:
         calls = [[c for c in _walk_own([s]) if isinstance(c, ast.Call)] for s in body]
-        launch = next((i for i, cs in enumerate(calls)
-                       if any(self.resolve(c.func) == "dbos.DBOS.launch" for c in cs)), None)
+        launch = next(
+            (i for i, cs in enumerate(calls) if any(self.resolve(c.func) == "dbos.DBOS.launch" for c in cs)), None
+        )
         for cs in calls[:launch] if launch is not None else []:
             self.before_launch.update(id(c) for c in cs if self.resolve(c.func) == "dbos.DBOS.register_queue")
 
@@ -303,8 +449,12 @@ class _Module:
             return "workflow"
         if q in ("dbos.DBOS.step", "dbos.DBOS.transaction"):
             return "step"
-        if isinstance(target, ast.Attribute) and target.attr == "transaction" \
-                and isinstance(target.value, ast.Name) and target.value.id in self.datasources:
+        if (
+            isinstance(target, ast.Attribute)
+            and target.attr == "transaction"
+            and isinstance(target.value, ast.Name)
+            and target.value.id in self.datasources
+        ):
             return "step"
         return None
 
@@ -393,8 +543,11 @@ class _Visitor(ast.NodeVisitor):
         self.visit(node.args)
         if node.returns:
             self.visit(node.returns)
-        assigned = frozenset(n.id for n in _walk_own(node.body) if kind in _BODY
-                             and isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del)))
+        assigned = frozenset(
+            n.id
+            for n in _walk_own(node.body)
+            if kind in _BODY and isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del))
+        )
         is_async = isinstance(node, ast.AsyncFunctionDef)
         self._push(_Frame(kind, is_async=is_async, name=node.name, assigned=assigned, scope=id(node)), node.body)
 
@@ -432,14 +585,20 @@ class _Visitor(ast.NodeVisitor):
     visit_Nonlocal = visit_Global
 
     def visit_Subscript(self, node: ast.Subscript) -> None:
-        if self.frame.kind == "workflow" and isinstance(node.ctx, ast.Load) \
-                and self.m.resolve(node.value) == "os.environ":
+        if (
+            self.frame.kind == "workflow"
+            and isinstance(node.ctx, ast.Load)
+            and self.m.resolve(node.value) == "os.environ"
+        ):
             self.report("DBOS201", node, call="os.environ[...]")
         self.generic_visit(node)
 
     def visit_Compare(self, node: ast.Compare) -> None:
-        if self.frame.kind == "workflow" and any(isinstance(op, (ast.In, ast.NotIn)) for op in node.ops) \
-                and any(self.m.resolve(c) == "os.environ" for c in node.comparators):
+        if (
+            self.frame.kind == "workflow"
+            and any(isinstance(op, (ast.In, ast.NotIn)) for op in node.ops)
+            and any(self.m.resolve(c) == "os.environ" for c in node.comparators)
+        ):
             self.report("DBOS201", node, call="`in os.environ`")
         self.generic_visit(node)
 
@@ -451,11 +610,13 @@ class _Visitor(ast.NodeVisitor):
     def visit_Assign(self, node: ast.Assign | ast.AnnAssign) -> None:
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         for target in targets:
-            if isinstance(target, ast.Name) and target.id in self.m.config_vars \
-                    and isinstance(node.value, ast.Dict):
+            if isinstance(target, ast.Name) and target.id in self.m.config_vars and isinstance(node.value, ast.Dict):
                 self._config_keys(node.value.keys)
-            elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name) \
-                    and target.value.id in self.m.config_vars:
+            elif (
+                isinstance(target, ast.Subscript)
+                and isinstance(target.value, ast.Name)
+                and target.value.id in self.m.config_vars
+            ):
                 self._config_keys([target.slice])
         self.generic_visit(node)
 
@@ -493,8 +654,9 @@ class _Visitor(ast.NodeVisitor):
             if isinstance(config, ast.Dict):
                 self._config_keys(config.keys)
         elif q == "dbos.DBOSConfig":
-            self._config_keys(ast.Constant(k.arg, lineno=k.lineno, col_offset=k.col_offset)
-                              for k in node.keywords if k.arg)
+            self._config_keys(
+                ast.Constant(k.arg, lineno=k.lineno, col_offset=k.col_offset) for k in node.keywords if k.arg
+            )
         elif q == "dbos.Queue":
             self.report("DBOS401", node)
         elif q == "dbos.DBOS.register_queue" and (import_time or id(node) in self.m.before_launch):
@@ -502,8 +664,9 @@ class _Visitor(ast.NodeVisitor):
 
     def _workflow_body(self, node: ast.Call, q: str) -> None:
         call = f"{_dotted(node.func) or q}()"
-        if q in _NONDET_CALLS or (q.startswith(_NONDET_MODULES) and q != "random.seed"
-                                  and not (q == "random.Random" and node.args)):
+        if q in _NONDET_CALLS or (
+            q.startswith(_NONDET_MODULES) and q != "random.seed" and not (q == "random.Random" and node.args)
+        ):
             self.report("DBOS201", node, call=call)
         elif q in _SLEEPS:
             hint = "is not durable: after recovery the wait starts over; use DBOS.sleep / DBOS.sleep_async"
@@ -556,8 +719,10 @@ class _Visitor(ast.NodeVisitor):
             name = (queue[0] or _dotted(node.func) or "") if queue[1] else None
         elif op in ("enqueue_workflow", "enqueue_workflow_async"):
             name = self.m.queue_name(_arg(node, 0, "queue_name"), self.frame.scope)
-        elif node.args and (op.startswith("enqueue_workflow_with_options") or (
-                isinstance(node.func, ast.Attribute) and node.func.attr in ("enqueue", "enqueue_async"))):
+        elif node.args and (
+            op.startswith("enqueue_workflow_with_options")
+            or (isinstance(node.func, ast.Attribute) and node.func.attr in ("enqueue", "enqueue_async"))
+        ):
             opts = self.m.var(self.m.dicts, self.frame.scope, node.args[0]) or node.args[0]
             if isinstance(opts, ast.Dict):
                 keys = {k.value: v for k, v in zip(opts.keys, opts.values, strict=True) if isinstance(k, ast.Constant)}
@@ -655,14 +820,15 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dbos_lint.py",
         description="Find DBOS 3.x mistakes in Python code: non-deterministic workflows, removed 2.x APIs, "
-                    "queue and lifecycle misuse. Only modules that import dbos are checked. Standard library "
-                    "only; the code is parsed, never imported.",
+        "queue and lifecycle misuse. Only modules that import dbos are checked. Standard library "
+        "only; the code is parsed, never imported.",
         epilog="Each finding names the skill reference that explains it. Silence one line with "
-               "`# noqa: DBOS201`. Exit status: 0 no findings, 1 findings, 2 usage error.",
+        "`# noqa: DBOS201`. Exit status: 0 no findings, 1 findings, 2 usage error.",
     )
     parser.add_argument("paths", nargs="*", metavar="PATH", help="files or directories (recursing into *.py)")
-    parser.add_argument("--json", action="store_true",
-                        help="print a JSON list of {path,line,col,id,name,message,reference}")
+    parser.add_argument(
+        "--json", action="store_true", help="print a JSON list of {path,line,col,id,name,message,reference}"
+    )
     parser.add_argument("--select", metavar="IDS", help="only these ids or prefixes, comma separated (DBOS2)")
     parser.add_argument("--ignore", metavar="IDS", help="skip these ids or prefixes, comma separated")
     parser.add_argument("--list-rules", action="store_true", help="print the rule table and exit")
@@ -700,8 +866,11 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         print(f"dbos_lint: error: {exc}", file=sys.stderr)
         return 2
-    findings = sorted(f for f in findings if (not select or f.id.startswith(tuple(select)))
-                      and not f.id.startswith(tuple(ignore) or ("\0",)))
+    findings = sorted(
+        f
+        for f in findings
+        if (not select or f.id.startswith(tuple(select))) and not f.id.startswith(tuple(ignore) or ("\0",))
+    )
     if args.json:
         print(json.dumps([f.as_dict() for f in findings], indent=2))
     else:

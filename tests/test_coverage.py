@@ -54,11 +54,19 @@ def test_inventory_holds_known_names_and_folds_async_twins() -> None:
     assert items[("DBOSClient", "enqueue")].variants == ("enqueue", "enqueue_async")
     assert items[("Queue", "worker_concurrency")].variants == ("worker_concurrency", "get_worker_concurrency_async")
     assert ("DBOS", "start_workflow_async") not in items
-    for known in [("DBOS", "launch"), ("dbos", "SetWorkflowID"), ("dbos", "error"),
-                  ("DBOSConfig", "system_database_url"), ("dbos.error", "DBOSException"),
-                  ("StepOptions", "retries_allowed"), ("EnqueueOptions", "queue_name"),
-                  ("DBOS.step()", "retries_allowed"), ("DBOS.register_queue()", "worker_concurrency"),
-                  ("SetEnqueueOptions()", "deduplication_id"), ("WorkflowHandle", "workflow_id")]:
+    for known in [
+        ("DBOS", "launch"),
+        ("dbos", "SetWorkflowID"),
+        ("dbos", "error"),
+        ("DBOSConfig", "system_database_url"),
+        ("dbos.error", "DBOSException"),
+        ("StepOptions", "retries_allowed"),
+        ("EnqueueOptions", "queue_name"),
+        ("DBOS.step()", "retries_allowed"),
+        ("DBOS.register_queue()", "worker_concurrency"),
+        ("SetEnqueueOptions()", "deduplication_id"),
+        ("WorkflowHandle", "workflow_id"),
+    ]:
         assert known in items, known
     assert ("DBOS.register_queue()", "name") not in items  # required parameters are covered by any call
     assert ApiItem("DBOS", "scheduled") not in inventory()
@@ -68,9 +76,12 @@ def test_inventory_holds_known_names_and_folds_async_twins() -> None:
 
 
 def test_correct_example_is_strong_prose_and_incorrect_example_are_weak(valid_skill: Path) -> None:
-    add_reference(valid_skill, "Call `DBOS.set_event` to publish; `DBOSConfig` key `log_level` too.\n\n"
-                  + block("DBOS.send('wf', 1)\nconfig: DBOSConfig = {'name': 'a', 'executor_id': 'x'}")
-                  + block("DBOS.recv()", info="python expect=DBOSException", label="**Incorrect** (no workflow):"))
+    add_reference(
+        valid_skill,
+        "Call `DBOS.set_event` to publish; `DBOSConfig` key `log_level` too.\n\n"
+        + block("DBOS.send('wf', 1)\nconfig: DBOSConfig = {'name': 'a', 'executor_id': 'x'}")
+        + block("DBOS.recv()", info="python expect=DBOSException", label="**Incorrect** (no workflow):"),
+    )
     coverage = compute(load_skill(valid_skill))
     assert status(coverage, "DBOS", "send") == "strong"
     assert status(coverage, "DBOSConfig", "executor_id") == "strong"
@@ -82,15 +93,20 @@ def test_correct_example_is_strong_prose_and_incorrect_example_are_weak(valid_sk
 
 
 def test_an_expected_dbos_exception_is_strong_for_that_exception_only(valid_skill: Path) -> None:
-    add_reference(valid_skill, block("DBOS.recv()", info="python expect=DBOSException", label="**Incorrect** (x):")
-                  + block("DBOS.recv()", info="python expect=ValueError", label="**Incorrect** (y):"))
+    add_reference(
+        valid_skill,
+        block("DBOS.recv()", info="python expect=DBOSException", label="**Incorrect** (x):")
+        + block("DBOS.recv()", info="python expect=ValueError", label="**Incorrect** (y):"),
+    )
     coverage = compute(load_skill(valid_skill))
     assert status(coverage, "dbos.error", "DBOSException") == "strong"
     assert status(coverage, "DBOS", "recv") == "weak"
 
 
 def test_instances_keywords_and_typed_dicts_are_followed(valid_skill: Path) -> None:
-    add_reference(valid_skill, block("""\
+    add_reference(
+        valid_skill,
+        block("""\
 from dbos import DBOSClient, SetEnqueueOptions, StepOptions, error
 
 
@@ -119,17 +135,28 @@ async def main() -> None:
     with SetEnqueueOptions(priority=1):
         pass
     raise error.DBOSMaxStepRetriesExceeded("f", 1, [])
-"""))
+"""),
+    )
     coverage = compute(load_skill(valid_skill))
-    for category, name in [("DBOS.step()", "retries_allowed"), ("DBOSConfig", "application_version"),
-                           ("DBOSConfig", "log_level"), ("DBOSConfig", "run_migrations"),
-                           ("StepOptions", "max_attempts"), ("StepOptions", "backoff_rate"),
-                           ("DBOS.register_queue()", "worker_concurrency"),
-                           ("Queue", "enqueue"), ("WorkflowHandle", "get_status"), ("DBOS", "start_workflow"),
-                           ("WorkflowHandleAsync", "get_result"), ("DBOSClient()", "system_database_url"),
-                           ("DBOSClient", "enqueue"), ("EnqueueOptions", "workflow_name"),
-                           ("SetEnqueueOptions()", "priority"), ("dbos.error", "DBOSMaxStepRetriesExceeded"),
-                           ("dbos", "error")]:
+    for category, name in [
+        ("DBOS.step()", "retries_allowed"),
+        ("DBOSConfig", "application_version"),
+        ("DBOSConfig", "log_level"),
+        ("DBOSConfig", "run_migrations"),
+        ("StepOptions", "max_attempts"),
+        ("StepOptions", "backoff_rate"),
+        ("DBOS.register_queue()", "worker_concurrency"),
+        ("Queue", "enqueue"),
+        ("WorkflowHandle", "get_status"),
+        ("DBOS", "start_workflow"),
+        ("WorkflowHandleAsync", "get_result"),
+        ("DBOSClient()", "system_database_url"),
+        ("DBOSClient", "enqueue"),
+        ("EnqueueOptions", "workflow_name"),
+        ("SetEnqueueOptions()", "priority"),
+        ("dbos.error", "DBOSMaxStepRetriesExceeded"),
+        ("dbos", "error"),
+    ]:
         assert status(coverage, category, name) == "strong", (category, name)
     assert status(coverage, "WorkflowHandle", "get_result") == "missing"  # the awaited handle is the async one
 
@@ -144,14 +171,22 @@ def test_drift_in_a_correct_example_points_at_its_line(valid_skill: Path) -> Non
     assert problems(valid_skill) == [f"{REF}:{line}: COV001"]
 
 
-@pytest.mark.parametrize(("body", "needle", "id"), [
-    ("from dbos import Scheduler", "import Scheduler", "COV002"),
-    ("config: DBOSConfig = {'name': 'a', 'database_url': 'x'}", "database_url", "COV003"),
-    ("DBOS(config={'name': 'a'}, fastapi=None)", "fastapi", "COV004"),
-    ("@DBOS.step(retries=3)\ndef f() -> None:\n    pass", "retries=3", "COV004"),
-    ("from dbos import DBOSClient\nclient = DBOSClient()\nclient.enqueue_workflow(None)", "client.enqueue_", "COV001"),
-    ("from dbos import error\nexcept_type = error.DBOSTimeout", "error.DBOSTimeout", "COV001"),
-], ids=["import", "config-key", "constructor-keyword", "decorator-keyword", "client-member", "error-name"])
+@pytest.mark.parametrize(
+    ("body", "needle", "id"),
+    [
+        ("from dbos import Scheduler", "import Scheduler", "COV002"),
+        ("config: DBOSConfig = {'name': 'a', 'database_url': 'x'}", "database_url", "COV003"),
+        ("DBOS(config={'name': 'a'}, fastapi=None)", "fastapi", "COV004"),
+        ("@DBOS.step(retries=3)\ndef f() -> None:\n    pass", "retries=3", "COV004"),
+        (
+            "from dbos import DBOSClient\nclient = DBOSClient()\nclient.enqueue_workflow(None)",
+            "client.enqueue_",
+            "COV001",
+        ),
+        ("from dbos import error\nexcept_type = error.DBOSTimeout", "error.DBOSTimeout", "COV001"),
+    ],
+    ids=["import", "config-key", "constructor-keyword", "decorator-keyword", "client-member", "error-name"],
+)
 def test_drift_kinds(valid_skill: Path, body: str, needle: str, id: str) -> None:
     add_reference(valid_skill, block(body))
     assert problems(valid_skill) == [f"{REF}:{line_of(valid_skill, needle)}: {id}"]
@@ -164,8 +199,11 @@ def test_a_name_the_program_rebinds_is_not_followed(valid_skill: Path) -> None:
 
 
 def test_drift_in_prose_and_in_incorrect_examples(valid_skill: Path) -> None:
-    add_reference(valid_skill, "Use `DBOS.scheduled` no more, nor `from dbos import Scheduler`.\n\n"
-                  + block("DBOS.transaction()", info="python expect=AttributeError", label="**Incorrect** (gone):"))
+    add_reference(
+        valid_skill,
+        "Use `DBOS.scheduled` no more, nor `from dbos import Scheduler`.\n\n"
+        + block("DBOS.transaction()", info="python expect=AttributeError", label="**Incorrect** (gone):"),
+    )
     prose = line_of(valid_skill, "Use `DBOS.scheduled`")
     code = line_of(valid_skill, "DBOS.transaction()")
     assert problems(valid_skill) == [f"{REF}:{prose}: COV001", f"{REF}:{prose}: COV002", f"{REF}:{code}: COV001"]
@@ -174,7 +212,8 @@ def test_drift_in_prose_and_in_incorrect_examples(valid_skill: Path) -> None:
 def test_absent_entries_allow_names_on_purpose_and_must_stay_true(valid_skill: Path) -> None:
     add_reference(valid_skill, "`DBOS.scheduled` was removed in 3.x.\n")
     (valid_skill / EXCLUSIONS_FILE).write_text(
-        "absent:\n  DBOS:\n    scheduled: removed in 3.x\n    launch: wrongly listed\n    transaction: not mentioned\n")
+        "absent:\n  DBOS:\n    scheduled: removed in 3.x\n    launch: wrongly listed\n    transaction: not mentioned\n"
+    )
     assert problems(valid_skill) == [f"{EXCLUSIONS_FILE}:4: COV104", f"{EXCLUSIONS_FILE}:5: COV105"]
 
 
@@ -196,8 +235,11 @@ excluded:
     coverage = compute(load_skill(valid_skill))
     assert status(coverage, "DBOS", "kafka_consumer") == "excluded"
     assert [f"{p.path}:{p.line}: {p.id}" for p in coverage.problems] == [
-        f"{EXCLUSIONS_FILE}:6: COV106", f"{EXCLUSIONS_FILE}:4: COV102", f"{EXCLUSIONS_FILE}:5: COV103",
-        f"{EXCLUSIONS_FILE}:8: COV101"]
+        f"{EXCLUSIONS_FILE}:6: COV106",
+        f"{EXCLUSIONS_FILE}:4: COV102",
+        f"{EXCLUSIONS_FILE}:5: COV103",
+        f"{EXCLUSIONS_FILE}:8: COV101",
+    ]
 
 
 def test_duplicate_exclusion_is_rejected_by_the_strict_loader(valid_skill: Path) -> None:
@@ -253,5 +295,6 @@ def test_real_skill_keeps_the_committed_baseline(real: Coverage) -> None:
 
 
 def test_checked_in_coverage_report_is_fresh(real: Coverage) -> None:
-    assert (REPO / REPORT_FILE).read_text("utf-8") == render_markdown(real), \
+    assert (REPO / REPORT_FILE).read_text("utf-8") == render_markdown(real), (
         "docs/coverage.md is stale: run `.venv/bin/skilltools coverage --write`"
+    )

@@ -162,8 +162,13 @@ def test_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
     first = dbos_lint.lint_file(BAD)[0]
     assert out.splitlines()[0] == str(first)
     assert str(first).startswith(f"{BAD}:9:13: DBOS201 ")
-    for argv in (["--bogus", str(GOOD)], [], [str(FIXTURES / "missing.py")], ["--select", "DBOS999", str(GOOD)],
-                 ["--ignore", "E501", str(GOOD)]):
+    for argv in (
+        ["--bogus", str(GOOD)],
+        [],
+        [str(FIXTURES / "missing.py")],
+        ["--select", "DBOS999", str(GOOD)],
+        ["--ignore", "E501", str(GOOD)],
+    ):
         code, out, err = run_main(capsys, *argv)
         assert code == 2, argv
         assert out == ""
@@ -211,8 +216,16 @@ def test_select_and_ignore(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_directory_recursion_and_sorting(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bad = BAD.read_text()
-    for rel in ["b.py", "a/z.py", "a/nested/y.py", ".venv/lib/x.py", "venv/x.py", "__pycache__/x.py",
-                ".hidden/x.py", "a/notes.txt"]:
+    for rel in [
+        "b.py",
+        "a/z.py",
+        "a/nested/y.py",
+        ".venv/lib/x.py",
+        "venv/x.py",
+        "__pycache__/x.py",
+        ".hidden/x.py",
+        "a/notes.txt",
+    ]:
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text(bad)
     code, out, _ = run_main(capsys, str(tmp_path))
@@ -226,8 +239,9 @@ def test_directory_recursion_and_sorting(tmp_path: Path, capsys: pytest.CaptureF
 
 def test_runs_on_bare_stdlib_python() -> None:
     """-I -S: no site-packages at all, so the linter can only use the standard library."""
-    proc = subprocess.run([sys.executable, "-I", "-S", str(LINTER), "--json", str(BAD)],
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-I", "-S", str(LINTER), "--json", str(BAD)], capture_output=True, text=True, timeout=60
+    )
     assert proc.returncode == 1, proc.stderr
     assert {f["id"] for f in json.loads(proc.stdout)} == {"DBOS201"}
 

@@ -6,14 +6,14 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from . import build, examples, report, validate
 from .build import write_atomic
-from .pgdb import PostgresUnavailable
 from .model import Problem
 from .parse import load_skill
+from .pgdb import PostgresUnavailable
 
 
 def _skill_dir(value: str) -> Path:
@@ -83,17 +83,30 @@ def make_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("build", help="validate, compile AGENTS.md, write dist/<name>-<version>.zip + .sha256")
     p.add_argument("dir", nargs="?", type=_skill_dir, default=Path("."), help="skill folder (default: .)")
     p.add_argument("--out", type=Path, default=Path("dist"), help="output folder (default: dist)")
-    p.add_argument("--dir", dest="as_dir", action="store_true", help="write the unpacked skill folder instead of the ZIP")
+    p.add_argument(
+        "--dir", dest="as_dir", action="store_true", help="write the unpacked skill folder instead of the ZIP"
+    )
     p.set_defaults(run=cmd_build)
 
     p = commands.add_parser("check-examples", help="run every python example on SQLite and/or PostgreSQL")
     p.add_argument("dir", nargs="?", type=_skill_dir, default=Path("."), help="skill folder (default: .)")
     p.add_argument("-k", dest="pattern", help="only programs whose 'path:line' or file stem contains this")
-    p.add_argument("--db", choices=["sqlite", "postgres", "both"], default="sqlite", help="database(s) (default: sqlite)")
-    p.add_argument("--jobs", type=int, default=examples.Settings().jobs, help="parallel runs (default: 4 x cores; runs mostly wait)")
+    p.add_argument(
+        "--db", choices=["sqlite", "postgres", "both"], default="sqlite", help="database(s) (default: sqlite)"
+    )
+    p.add_argument(
+        "--jobs",
+        type=int,
+        default=examples.Settings().jobs,
+        help="parallel runs (default: 4 x cores; runs mostly wait)",
+    )
     p.add_argument("--cold", action="store_true", help="start a fresh interpreter per run instead of the warm pool")
     p.add_argument("--no-isolate-network", action="store_true", help="let examples reach the network")
-    p.add_argument("--postgres-url", default=os.environ.get("DBOS_TEST_POSTGRES_URL"), help="admin URL of a PostgreSQL server (default: $DBOS_TEST_POSTGRES_URL)")
+    p.add_argument(
+        "--postgres-url",
+        default=os.environ.get("DBOS_TEST_POSTGRES_URL"),
+        help="admin URL of a PostgreSQL server (default: $DBOS_TEST_POSTGRES_URL)",
+    )
     p.add_argument("--json", type=Path, metavar="FILE", help="also write outcomes as JSON")
     p.add_argument("--junit-xml", type=Path, metavar="FILE", help="also write a JUnit XML report")
     p.add_argument("--keep", action="store_true", help="keep the temp folders of every run (for debugging)")
@@ -121,8 +134,10 @@ def cmd_coverage(args: argparse.Namespace) -> int:
 
     skill = load_skill(args.dir)
     result = coverage.compute(skill)
-    for flag, rel, text in ((args.write, coverage.REPORT_FILE, coverage_report.render_markdown),
-                            (args.update_baseline, coverage.BASELINE_FILE, coverage.baseline_text)):
+    for flag, rel, text in (
+        (args.write, coverage.REPORT_FILE, coverage_report.render_markdown),
+        (args.update_baseline, coverage.BASELINE_FILE, coverage.baseline_text),
+    ):
         if flag:
             write_atomic(skill.root / rel, text(result).encode())
             print(f"wrote {rel}", file=sys.stderr)
@@ -156,12 +171,19 @@ def cmd_check_examples(args: argparse.Namespace) -> int:
     skill = load_skill(args.dir)
     programs = examples.plan(skill, args.pattern)
     if not programs:
-        print(f"no python examples matched {args.pattern!r}" if args.pattern else "no python examples found", file=sys.stderr)
+        print(
+            f"no python examples matched {args.pattern!r}" if args.pattern else "no python examples found",
+            file=sys.stderr,
+        )
         return 1
     databases = list(examples.DATABASES) if args.db == "both" else [args.db]
     settings = examples.Settings(
-        databases=databases, jobs=args.jobs, warm=not args.cold, isolate_network=not args.no_isolate_network,
-        postgres_url=args.postgres_url, keep=args.keep,
+        databases=databases,
+        jobs=args.jobs,
+        warm=not args.cold,
+        isolate_network=not args.no_isolate_network,
+        postgres_url=args.postgres_url,
+        keep=args.keep,
     )
     try:
         outcomes = examples.check(skill, programs, settings, progress=report.Progress())

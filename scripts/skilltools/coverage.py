@@ -183,10 +183,13 @@ def find_uses(skill: Skill, api: Api | None = None) -> list[Use]:
 
 def _drift(unknown: Sequence[Unknown], exclusions: Exclusions) -> list[Problem]:
     hint = f"(named on purpose, e.g. a removed API? list it under `absent:` in {EXCLUSIONS_FILE})"
-    return sorted({
-        Problem(u.path, u.line, u.id, f"{u.message} {hint}")
-        for u in unknown if exclusions.find("absent", u.category, u.name) is None
-    })
+    return sorted(
+        {
+            Problem(u.path, u.line, u.id, f"{u.message} {hint}")
+            for u in unknown
+            if exclusions.find("absent", u.category, u.name) is None
+        }
+    )
 
 
 def drift(skill: Skill, api: Api | None = None, exclusions: Exclusions | None = None) -> list[Problem]:
@@ -195,8 +198,9 @@ def drift(skill: Skill, api: Api | None = None, exclusions: Exclusions | None = 
     return _drift(scan(skill, api or introspect())[1], exclusions)
 
 
-def _check_entries(api: Api, exclusions: Exclusions, statuses: dict[tuple[str, str], Status],
-                   unknown: Sequence[Unknown]) -> list[Problem]:
+def _check_entries(
+    api: Api, exclusions: Exclusions, statuses: dict[tuple[str, str], Status], unknown: Sequence[Unknown]
+) -> list[Problem]:
     problems = list(exclusions.problems)
     mentioned = {(u.category, u.name) for u in unknown}
     for entry in exclusions.entries:
@@ -284,4 +288,3 @@ def check_baseline(coverage: Coverage, root: Path) -> list[Problem]:
             message = f"{category}: {name} is no longer used in a Correct example (the baseline has it)"
             problems.append(Problem(BASELINE_FILE, line, "COV201", message))
     return problems
-

@@ -85,9 +85,12 @@ def instance_attributes(cls: type) -> frozenset[str]:
         for definition in tree.body:
             if isinstance(definition, ast.ClassDef) and definition.name == klass.__name__:
                 found.update(
-                    node.attr for node in ast.walk(definition)
-                    if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store)
-                    and isinstance(node.value, ast.Name) and node.value.id == "self"
+                    node.attr
+                    for node in ast.walk(definition)
+                    if isinstance(node, ast.Attribute)
+                    and isinstance(node.ctx, ast.Store)
+                    and isinstance(node.value, ast.Name)
+                    and node.value.id == "self"
                 )
     return frozenset(found)
 
@@ -135,8 +138,11 @@ class Api:
         self._typed_arguments: dict[str, dict[int | str, str]] = {}
         self.error = module.error
         self.exceptions = [
-            name for name, value in vars(self.error).items()
-            if not name.startswith("_") and isinstance(value, type) and issubclass(value, BaseException)
+            name
+            for name, value in vars(self.error).items()
+            if not name.startswith("_")
+            and isinstance(value, type)
+            and issubclass(value, BaseException)
             and value.__module__ == self.error.__name__
         ]
 
@@ -288,4 +294,3 @@ def introspect() -> Api:
 def inventory() -> list[ApiItem]:
     """Every item the coverage report counts, for the installed dbos."""
     return introspect().items()
-

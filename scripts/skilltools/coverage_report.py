@@ -39,8 +39,10 @@ def render_table(coverage: Coverage) -> str:
     head = f"{'category':<{width}}  {'strong':>11}  {'%':>4}  {'weak':>4}  {'missing':>7}  {'excluded':>8}"
     rows = [head, "-" * len(head)]
     for c in coverage.categories:
-        rows.append(f"{c.name:<{width}}  {c.count('strong'):>5}/{c.total:<5}  {c.percent:>3.0f}%  "
-                    f"{c.count('weak'):>4}  {c.count('missing'):>7}  {c.count('excluded'):>8}")
+        rows.append(
+            f"{c.name:<{width}}  {c.count('strong'):>5}/{c.total:<5}  {c.percent:>3.0f}%  "
+            f"{c.count('weak'):>4}  {c.count('missing'):>7}  {c.count('excluded'):>8}"
+        )
     strong, total = _totals(coverage)
     percent = 100.0 * strong / total if total else 100.0
     rows += ["-" * len(head), f"{'all':<{width}}  {strong:>5}/{total:<5}  {percent:>3.0f}%", ""]
@@ -67,12 +69,20 @@ def to_dict(coverage: Coverage) -> dict[str, Any]:
         "dbos": coverage.version,
         "categories": [
             {
-                "category": c.name, "total": c.total, "strong": c.count("strong"), "weak": c.count("weak"),
-                "missing": c.count("missing"), "excluded": c.count("excluded"), "percent": round(c.percent, 1),
+                "category": c.name,
+                "total": c.total,
+                "strong": c.count("strong"),
+                "weak": c.count("weak"),
+                "missing": c.count("missing"),
+                "excluded": c.count("excluded"),
+                "percent": round(c.percent, 1),
                 "items": [
                     {
-                        "name": i.item.name, "variants": list(i.item.variants), "status": i.status,
-                        "strong": [_use(u) for u in i.strong], "weak": [_use(u) for u in i.weak],
+                        "name": i.item.name,
+                        "variants": list(i.item.variants),
+                        "status": i.status,
+                        "strong": [_use(u) for u in i.strong],
+                        "weak": [_use(u) for u in i.weak],
                         **({"reason": i.reason} if i.reason else {}),
                     }
                     for i in c.items
@@ -137,13 +147,27 @@ def _detail(item: ItemCoverage) -> str:
 def render_markdown(coverage: Coverage) -> str:
     strong, total = _totals(coverage)
     percent = 100.0 * strong / total if total else 100.0
-    intro = _INTRO.format(version=coverage.version, exclusions=EXCLUSIONS_FILE, classes=_names(CLASSES),
-                          typed_dicts=_names(TYPED_DICTS), parameters=_names(PARAMETERS))
-    out = ["# DBOS API coverage", "", intro, "## Summary", "",
-           "| Category | Strong | Weak only | Missing | Excluded | Strong % |", "|---|---:|---:|---:|---:|---:|"]
+    intro = _INTRO.format(
+        version=coverage.version,
+        exclusions=EXCLUSIONS_FILE,
+        classes=_names(CLASSES),
+        typed_dicts=_names(TYPED_DICTS),
+        parameters=_names(PARAMETERS),
+    )
+    out = [
+        "# DBOS API coverage",
+        "",
+        intro,
+        "## Summary",
+        "",
+        "| Category | Strong | Weak only | Missing | Excluded | Strong % |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
     for c in coverage.categories:
-        out.append(f"| `{c.name}` | {c.count('strong')}/{c.total} | {c.count('weak')} | {c.count('missing')} "
-                   f"| {c.count('excluded')} | {c.percent:.0f}% |")
+        out.append(
+            f"| `{c.name}` | {c.count('strong')}/{c.total} | {c.count('weak')} | {c.count('missing')} "
+            f"| {c.count('excluded')} | {c.percent:.0f}% |"
+        )
     out += [f"| **all** | **{strong}/{total}** | | | | **{percent:.0f}%** |", "", "## To cover", ""]
     gaps = [(c, _gaps(c, "weak"), _gaps(c, "missing")) for c in coverage.categories]
     gaps = [gap for gap in gaps if gap[1] or gap[2]]

@@ -17,8 +17,12 @@ from .coverage_code import ProgramScanner, Strength, Unknown, Use, display
 from .examples import Program, plan
 from .model import Document, Skill
 
-RECEIVERS = {"client": ("DBOSClient",), "queue": ("Queue",), "handle": ("WorkflowHandle", "WorkflowHandleAsync"),
-             "debouncer": ("Debouncer",)}
+RECEIVERS = {
+    "client": ("DBOSClient",),
+    "queue": ("Queue",),
+    "handle": ("WorkflowHandle", "WorkflowHandleAsync"),
+    "debouncer": ("Debouncer",),
+}
 """Variable names that, in prose, stand for an instance (`client.enqueue` is DBOSClient.enqueue)."""
 _SPAN = re.compile(r"(`+)(.+?)\1")
 _MEMBER = re.compile(r"(?<![\w.])(" + "|".join(sorted(CLASSES, key=len, reverse=True)) + r")\.(\w+)")
