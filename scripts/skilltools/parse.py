@@ -337,9 +337,9 @@ def load_manifest(root: Path, problems: list[Problem]) -> Manifest | None:
     return Manifest(MANIFEST_FILE, data, key_lines)
 
 
-def load_skill(root: Path) -> Skill:
+def load_skill(root: Path | str) -> Skill:
     """Parse SKILL.md, references/*.md and askill.yaml under `root` into one model."""
-    root = root.resolve()
+    root = Path(root).resolve()
     problems: list[Problem] = []
     skill_md = load_document(root, SKILL_FILE, problems)
 
