@@ -15,6 +15,7 @@ from typing import Any
 
 from .manifest import shipped_files
 from .model import Document, Reference, Skill
+from .parse import slugify
 
 AGENTS_FILE = "AGENTS.md"
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
@@ -50,8 +51,6 @@ def _code_lines(doc: Document) -> set[int]:
 
 
 def _anchor(number: str, title: str) -> str:
-    from .parse import slugify
-
     return slugify(f"{number} {title}")
 
 
@@ -186,12 +185,17 @@ def zip_bytes(skill: Skill, package: Package, overrides: dict[str, bytes] | None
     return buffer.getvalue()
 
 
-def build_zip(skill: Skill, out_dir: Path) -> tuple[Path, str]:
-    """Write dist/<name>-<version>.zip and its .sha256; returns (zip path, hex digest)."""
+def archive(skill: Skill) -> tuple[str, bytes, str]:
+    """(file name, ZIP bytes, sha256 hex digest) of the skill's distribution, computed in memory."""
     package = package_of(skill)
     data = zip_bytes(skill, package)
-    digest = hashlib.sha256(data).hexdigest()
-    target = out_dir / f"{package.name}-{package.version}.zip"
+    return f"{package.name}-{package.version}.zip", data, hashlib.sha256(data).hexdigest()
+
+
+def build_zip(skill: Skill, out_dir: Path) -> tuple[Path, str]:
+    """Write dist/<name>-<version>.zip and its .sha256; returns (zip path, hex digest)."""
+    name, data, digest = archive(skill)
+    target = out_dir / name
     write_atomic(target, data)
     write_atomic(target.with_name(target.name + ".sha256"), f"{digest}  {target.name}\n".encode())
     return target, digest

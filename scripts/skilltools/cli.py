@@ -185,11 +185,7 @@ def cmd_check_examples(args: argparse.Namespace) -> int:
         postgres_url=args.postgres_url,
         keep=args.keep,
     )
-    try:
-        outcomes = examples.check(skill, programs, settings, progress=report.Progress())
-    except PostgresUnavailable as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+    outcomes = examples.check(skill, programs, settings, progress=report.Progress())  # main() reports setup errors
     for outcome in outcomes:
         if not outcome.passed:
             print(outcome.render() + "\n", file=sys.stderr)

@@ -8,7 +8,6 @@ checked: it is as often a table of the `dbos` schema as a module attribute.
 from __future__ import annotations
 
 import ast
-import importlib
 import re
 from collections.abc import Iterator
 
@@ -68,7 +67,7 @@ def scan_program(api: Api, program: Program) -> tuple[list[Use], list[Unknown]]:
     # An Incorrect example whose `expect=` names a dbos exception proves that exception is raised: the checker
     # fails unless exactly that type escapes. That is a strong, executed use of the exception class.
     proven = program.settings.get("expect", "").rpartition(".")[2]
-    if proven and hasattr(importlib.import_module("dbos").error, proven):
+    if proven in api.exceptions:
         uses.append(Use(display("dbos.error"), proven, program.path, program.line, "strong"))
     unknown = [Unknown(c, n, program.path, md_line(line), i, m) for c, n, line, i, m in scanner.unknown]
     return uses, unknown

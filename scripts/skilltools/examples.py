@@ -18,6 +18,7 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import cache, cached_property
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -54,16 +55,16 @@ class Program:
     def line(self) -> int:
         return self.head.line
 
-    @property
+    @cached_property
     def source(self) -> str:
         return "".join(block.source for block in self.blocks)
 
-    @property
+    @cached_property
     def line_map(self) -> tuple[int, ...]:
         """Markdown line of each source line (index 0 is source line 1)."""
         return tuple(b.first_code_line + i for b in self.blocks for i in range(len(b.source.splitlines())))
 
-    @property
+    @cached_property
     def settings(self) -> dict[str, str]:
         merged: dict[str, str] = {}
         for block in self.blocks:
@@ -233,11 +234,19 @@ def judge(program: Program, database: str, result: dict[str, Any], output: str, 
 # --- running ---------------------------------------------------------------------------------------------
 
 
+def runner_command(isolated: bool, *args: str) -> list[str]:
+    """runner.py under this interpreter; in a fresh network namespace (loopback up) when isolated."""
+    if isolated:
+        return ["unshare", "-n", "--", sys.executable, str(RUNNER_PATH), "--netns", *args]
+    return [sys.executable, str(RUNNER_PATH), *args]
+
+
+@cache
 def network_isolation_available() -> bool:
+    """Probed once per process: whether `unshare -n` works here."""
     if shutil.which("unshare") is None:
         return False
-    probe = [shutil.which("unshare") or "unshare", "-n", "--", sys.executable, str(RUNNER_PATH), "--netns", "--help"]
-    return subprocess.run(probe, capture_output=True).returncode in (0, 2)
+    return subprocess.run(runner_command(True, "--help"), capture_output=True).returncode in (0, 2)
 
 
 def base_env() -> dict[str, str]:
@@ -249,9 +258,9 @@ def base_env() -> dict[str, str]:
 class _WarmServer:
     """One pre-imported runner process that forks a supervisor per request, many at a time."""
 
-    def __init__(self, prefix: list[str]) -> None:
+    def __init__(self, isolated: bool) -> None:
         self.process = subprocess.Popen(
-            [*prefix, sys.executable, str(RUNNER_PATH), *(["--netns"] if prefix else []), "--serve"],
+            runner_command(isolated, "--serve"),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -341,9 +350,8 @@ def check(
                 "PostgreSQL URL uses TCP, so examples ran WITH network access; "
                 "give a Unix socket (?host=/dir) to isolate"
             )
-    prefix = ["unshare", "-n", "--"] if isolate else []
     session_dir = Path(tempfile.mkdtemp(prefix="skilltools-examples-"))
-    warm = _WarmServer(prefix) if settings.warm else None
+    warm = _WarmServer(isolate) if settings.warm else None
     lock = threading.Lock()
     done: list[Outcome] = []
 
@@ -371,7 +379,7 @@ def check(
             "python": sys.executable,
         }
         try:
-            _execute(request, prefix, warm)
+            _execute(request, isolate, warm)
             result_path = run_dir / runner.RESULT_FILE
             result = (
                 json.loads(result_path.read_text())
@@ -412,20 +420,13 @@ def check(
     return outcomes
 
 
-def _execute(request: dict[str, Any], prefix: list[str], warm: _WarmServer | None) -> None:
+def _execute(request: dict[str, Any], isolated: bool, warm: _WarmServer | None) -> None:
     if warm is not None:
         warm.run(request)
         return
     request_path = Path(request["run_dir"]) / "request.json"
     request_path.write_text(json.dumps(request))
-    cmd = [
-        *prefix,
-        sys.executable,
-        str(RUNNER_PATH),
-        *(["--netns"] if prefix else []),
-        "--supervise",
-        str(request_path),
-    ]
+    cmd = runner_command(isolated, "--supervise", str(request_path))
     subprocess.run(cmd, env=base_env(), stdin=subprocess.DEVNULL, timeout=float(request["timeout"]) + 60.0, check=False)
 
 

@@ -10,7 +10,6 @@ dist/ or git.
 from __future__ import annotations
 
 import datetime
-import hashlib
 import re
 import shutil
 import subprocess
@@ -157,13 +156,6 @@ def _stage(root: Path, stage: Path, new_texts: dict[str, str]) -> None:
         (stage / rel).write_text(text, "utf-8")
 
 
-def _zip_digest(folder: Path) -> tuple[str, bytes, str]:
-    skill = load_skill(folder)
-    package = build.package_of(skill)
-    data = build.zip_bytes(skill, package)
-    return f"{package.name}-{package.version}.zip", data, hashlib.sha256(data).hexdigest()
-
-
 def release(
     root: Path,
     version: str,
@@ -244,14 +236,15 @@ def release(
         skill = load_skill(stage)
         new[build.AGENTS_FILE] = build.compile_agents(skill)
         (stage / build.AGENTS_FILE).write_text(new[build.AGENTS_FILE], "utf-8")
-        problems = validate.validate(load_skill(stage))
+        staged = load_skill(stage)
+        problems = validate.validate(staged)
         for problem in problems:
             say(f"  {problem}")
         if problems:
             raise ReleaseError(f"the bumped skill has {len(problems)} problem(s); fix them first")
         say(f"{would}regenerate {build.AGENTS_FILE}; staged skill validates")
-        name, first, digest = _zip_digest(stage)
-        _, second, digest_again = _zip_digest(stage)
+        name, first, digest = build.archive(staged)
+        _, second, digest_again = build.archive(staged)  # zip_bytes reads the files again: two real builds
         if first != second:
             raise ReleaseError(f"two builds differ ({digest} vs {digest_again}); the ZIP is not reproducible")
         say(f"build twice: {name} sha256 {digest} (identical)")
