@@ -80,7 +80,7 @@ RULES: dict[str, Rule] = {
     "DBOS206": _rule(
         "blocking-call-in-async",
         "{call}() blocks the event loop in async {kind} {func}; use `await {call}_async(...)`",
-        "advanced-async",
+        "workflow-async",
     ),
     "DBOS301": _rule(
         "workflow-op-in-step",
