@@ -158,6 +158,18 @@ CASES: dict[str, tuple[Callable[[Path], object], list[str]]] = {
         edit(REF, "```python expect=ValueError", "```python expect=ValueError skip"),
         [f"{REF}:18: SKL609"],
     ),
+    "SKL609-message-not-quoted": (
+        edit(REF, "```python expect=ValueError", "```python expect=ValueError:boom"),
+        [f"{REF}:18: SKL609"],
+    ),
+    "SKL609-message-unclosed-quote": (
+        edit(REF, "```python expect=ValueError", '```python expect=ValueError:"boom went'),
+        [f"{REF}:18: SKL609"],
+    ),
+    "SKL609-message-empty": (
+        edit(REF, "```python expect=ValueError", '```python expect=ValueError:""'),
+        [f"{REF}:18: SKL609"],
+    ),
     "SKL609-bad-timeout": (
         edit(REF, "```python expect=ValueError", "```python expect=ValueError timeout=forever"),
         [f"{REF}:18: SKL609"],
@@ -252,3 +264,11 @@ def test_crlf_and_bom_are_read_without_moving_lines(valid_skill: Path) -> None:
     path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes().replace(b"\n", b"\r\n"))
     edit(REF, "impact: CRITICAL", "impact: LOW")(valid_skill)
     assert problems_of(valid_skill) == [f"{REF}:3: SKL502"]
+
+
+def test_expect_with_a_message_is_valid(valid_skill: Path) -> None:
+    """The quoted message may hold spaces, dots, colons and `=`: it stays one fence option."""
+    edit(REF, "```python expect=ValueError", '```python expect=builtins.ValueError:"no: a.b = c" timeout=5')(
+        valid_skill
+    )
+    assert problems_of(valid_skill) == []

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from .coverage_api import CLASSES, PARAMETERS, Api
 from .coverage_code import ProgramScanner, Strength, Unknown, Use, display
 from .examples import Program, plan
+from .expectation import Expectation
 from .model import Document, Skill
 
 RECEIVERS = {
@@ -66,9 +67,9 @@ def scan_program(api: Api, program: Program) -> tuple[list[Use], list[Unknown]]:
     uses = [Use(category, name, program.path, md_line(line), level) for category, name, line in found]
     # An Incorrect example whose `expect=` names a dbos exception proves that exception is raised: the checker
     # fails unless exactly that type escapes. That is a strong, executed use of the exception class.
-    proven = program.settings.get("expect", "").rpartition(".")[2]
-    if proven in api.exceptions:
-        uses.append(Use(display("dbos.error"), proven, program.path, program.line, "strong"))
+    expectation = Expectation.parse(program.settings.get("expect", ""))
+    if expectation and expectation.short_type in api.exceptions:
+        uses.append(Use(display("dbos.error"), expectation.short_type, program.path, program.line, "strong"))
     unknown = [Unknown(c, n, program.path, md_line(line), i, m) for c, n, line, i, m in scanner.unknown]
     return uses, unknown
 

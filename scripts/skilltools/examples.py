@@ -24,6 +24,7 @@ from types import ModuleType
 from typing import Any
 
 from . import runner
+from .expectation import Expectation
 from .model import CodeBlock, Skill
 from .pgdb import PostgresServer, PostgresUnavailable
 
@@ -196,13 +197,28 @@ def _tail(text: str, program: Program, script: str, limit: int = 40) -> str:
     return "\n".join(text.rstrip().splitlines()[-limit:])
 
 
+def _expectation(program: Program) -> Expectation | None:
+    return Expectation.parse(program.settings.get("expect", ""))
+
+
+def _clip(text: str, limit: int = 200) -> str:
+    """The first line of a message, at most `limit` characters; ` ...` when anything was cut."""
+    text = text.strip()
+    first = text.split("\n", 1)[0][:limit]
+    return first if first == text else first + " ..."
+
+
 def judge(program: Program, database: str, result: dict[str, Any], output: str, lint_problem: str | None) -> Outcome:
     """Turn a runner result into a verdict, following docs/authoring.md's table."""
-    expect = program.settings.get("expect")
+    expect = _expectation(program)
     exception = result.get("exception") or {}
     failures = exception.get("pytest_failures")
+
+    def matches(record: dict[str, Any]) -> bool:
+        return bool(expect and record.get("matches") and expect.accepts_message(record.get("message", "")))
+
     if failures:
-        exception = next((f for f in failures if not f["matches"]), failures[0])
+        exception = next((f for f in failures if not matches(f)), failures[0])
     name = exception.get("name")
     code = result.get("exit_code")
     base = {
@@ -218,9 +234,9 @@ def judge(program: Program, database: str, result: dict[str, Any], output: str, 
     if result.get("leftovers"):
         names = "; ".join(result["leftovers"])
         return Outcome(program, database, False, f"left processes running after it ended: {names}", **base)
-    got = f"{name}: {exception.get('message', '')}".strip() if name else f"exit {code}"
+    got = f"{name}: {_clip(exception.get('message', ''))}".strip() if name else f"exit {code}"
     if expect:
-        matched = all(f["matches"] for f in failures) if failures else bool(exception.get("matches"))
+        matched = all(matches(f) for f in failures) if failures else matches(exception)
         if not (name and matched):
             return Outcome(program, database, False, f"expected {expect}, got {got}", **base)
     elif code != 0:
@@ -372,7 +388,7 @@ def check(
             "run_dir": str(run_dir),
             "script": str(script),
             "pytest": program.is_pytest,
-            "expect": program.settings.get("expect"),
+            "expect": expectation.type if (expectation := _expectation(program)) else None,
             "timeout": program.timeout,
             "env": env,
             "cold": not settings.warm,

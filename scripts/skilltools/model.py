@@ -7,12 +7,20 @@ ZIP entries all spell a file the same way.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 Label = Literal["Incorrect", "Correct"]
+INFO_WORD = re.compile(r'(?:[^\s"]|"[^"]*"?)+')
+"""A word of an info string; a double-quoted part may hold spaces: `expect=DBOSException:"not found"`."""
+
+
+def info_words(info: str) -> list[str]:
+    """The words of a fence info string, quoted spaces kept inside their word."""
+    return INFO_WORD.findall(info)
 
 
 @dataclass(frozen=True, order=True)
@@ -49,19 +57,19 @@ class CodeBlock:
 
     @property
     def lang(self) -> str:
-        words = self.info.split()
+        words = info_words(self.info)
         return words[0] if words else ""
 
     @property
     def settings(self) -> Mapping[str, str]:
         """`key=value` words of the info string."""
-        pairs = (word.split("=", 1) for word in self.info.split()[1:] if "=" in word)
+        pairs = (word.split("=", 1) for word in info_words(self.info)[1:] if "=" in word)
         return {key: value for key, value in pairs}
 
     @property
     def tags(self) -> frozenset[str]:
         """Bare words of the info string after the language."""
-        return frozenset(word for word in self.info.split()[1:] if "=" not in word)
+        return frozenset(word for word in info_words(self.info)[1:] if "=" not in word)
 
     @property
     def first_code_line(self) -> int:

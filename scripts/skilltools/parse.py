@@ -15,7 +15,7 @@ import yaml
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from .model import CodeBlock, Document, Heading, Label, Link, Manifest, Problem, Reference, Section, Skill
+from .model import CodeBlock, Document, Heading, Label, Link, Manifest, Problem, Reference, Section, Skill, info_words
 
 MAX_FILE_BYTES = 1024 * 1024
 SKILL_FILE = "SKILL.md"
@@ -243,7 +243,7 @@ def parse_markdown(path: str, text: str) -> Document:
             after_paragraph = index > 1 and tokens[index - 1].type == "paragraph_close"
             label = _label(tokens[index - 2].content) if after_paragraph else None
             info = token.info.strip()
-            if "continues" in info.split()[1:] and blocks and label is None:
+            if "continues" in info_words(info)[1:] and blocks and label is None:
                 label = blocks[-1].label
             closed = _fence_closed(body_lines, token)
             end = token.map[1] + offset if closed else min(token.map[1], len(body_lines)) + offset

@@ -30,6 +30,8 @@ STDERR_FILE = "stderr.txt"
 PRELOAD = ("dbos", "sqlalchemy", "psycopg", "pydantic", "fastapi", "fastapi.testclient", "httpx", "flask", "pytest")
 """Imported once by the warm server; a module that is not installed is simply left to the block."""
 PR_SET_CHILD_SUBREAPER = 36
+MESSAGE_LIMIT = 4000
+"""Characters of an exception message kept (an `expect=Name:"text"` must match within them)."""
 
 
 # --- bootstrap: runs inside the block process ------------------------------------------------------------
@@ -67,7 +69,7 @@ def _describe(exc: BaseException, expect: str | None) -> dict[str, Any]:
     return {
         "name": kind.__name__,
         "qualified": f"{kind.__module__}.{kind.__qualname__}",
-        "message": str(exc)[:500],
+        "message": str(exc)[:MESSAGE_LIMIT],
         "matches": _matches(exc, expect),
     }
 

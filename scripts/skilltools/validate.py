@@ -18,8 +18,9 @@ from typing import Any
 import jsonschema
 import yaml
 
+from .expectation import SYNTAX, Expectation
 from .manifest import shipped_files
-from .model import CodeBlock, Document, Problem, Reference, Skill
+from .model import CodeBlock, Document, Problem, Reference, Skill, info_words
 from .parse import MANIFEST_FILE, SKILL_FILE, ParseError, load_yaml
 
 if sys.version_info >= (3, 11):
@@ -36,7 +37,6 @@ PLACEHOLDER = re.compile(r"\b(TODO|TBD|FIXME|XXX)\b|lorem ipsum|<placeholder>|\[
 RULE_FILE_NAME = re.compile(r"^([a-z]+)-[a-z0-9]+(-[a-z0-9]+)*\.md$")
 PYTHON_SETTINGS = {"expect", "lint", "timeout"}
 PYTHON_TAGS = {"continues", "pytest"}
-EXCEPTION_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 LINT_ID = re.compile(r"^DBOS\d{3}$")
 DOCS_LINK = re.compile(r"https://docs\.dbos\.dev/\S+")
 PARSED_LANGUAGES = {"yaml", "yml", "json", "toml"}
@@ -453,7 +453,7 @@ def check_blocks(doc: Document) -> list[Problem]:
 
 def _check_python_info(block: CodeBlock) -> list[Problem]:
     problems = []
-    for word in block.info.split()[1:]:
+    for word in info_words(block.info)[1:]:
         key = word.split("=", 1)[0]
         if ("=" in word and key not in PYTHON_SETTINGS) or ("=" not in word and word not in PYTHON_TAGS):
             allowed = ", ".join(sorted(PYTHON_TAGS | {f"{k}=" for k in PYTHON_SETTINGS}))
@@ -461,10 +461,8 @@ def _check_python_info(block: CodeBlock) -> list[Problem]:
                 Problem(block.path, block.line, "SKL609", f"unknown fence option {word!r} (allowed: {allowed})")
             )
     settings = block.settings
-    if "expect" in settings and not EXCEPTION_NAME.match(settings["expect"]):
-        problems.append(
-            Problem(block.path, block.line, "SKL609", f"expect={settings['expect']!r} is not an exception name")
-        )
+    if "expect" in settings and Expectation.parse(settings["expect"]) is None:
+        problems.append(Problem(block.path, block.line, "SKL609", f"expect={settings['expect']} is not {SYNTAX}"))
     if "lint" in settings and not LINT_ID.match(settings["lint"]):
         problems.append(
             Problem(block.path, block.line, "SKL609", f"lint={settings['lint']!r} is not a rule id like DBOS201")
