@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from skilltools import examples, load_skill
-from skilltools.model import CodeBlock
+from skilltools.model import CodeBlock, Program
 
 MINIMAL = """import os
 from dbos import DBOS
@@ -36,7 +36,7 @@ if __name__ == "__main__":
 """
 
 
-def naive(programs: list[examples.Program]) -> tuple[float, int]:
+def naive(programs: list[Program]) -> tuple[float, int]:
     failures = 0
     started = time.perf_counter()
     for program in programs:
@@ -56,17 +56,17 @@ def naive(programs: list[examples.Program]) -> tuple[float, int]:
     return time.perf_counter() - started, failures
 
 
-def checker(skill_root: Path, programs: list[examples.Program], jobs: int) -> tuple[float, int]:
+def checker(skill_root: Path, programs: list[Program], jobs: int) -> tuple[float, int]:
     skill = load_skill(skill_root)
     started = time.perf_counter()
     outcomes = examples.check(skill, programs, examples.Settings(databases=("sqlite",), jobs=jobs))
     return time.perf_counter() - started, sum(not o.passed for o in outcomes)
 
 
-def minimal_programs(count: int) -> list[examples.Program]:
+def minimal_programs(count: int) -> list[Program]:
     block = CodeBlock("bench/minimal.md", 1, len(MINIMAL.splitlines()) + 2, "python", MINIMAL, True, "Correct")
     return [
-        examples.Program((CodeBlock(block.path, n, block.end_line, block.info, block.source, True, "Correct"),))
+        Program((CodeBlock(block.path, n, block.end_line, block.info, block.source, True, "Correct"),))
         for n in range(count)
     ]
 

@@ -5,22 +5,21 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-import re
 import shutil
 import tempfile
 import zipfile
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from .manifest import shipped_files
-from .model import Document, Reference, Skill
+from .model import Link, Reference, Skill
 from .parse import slugify
 
 AGENTS_FILE = "AGENTS.md"
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 """The earliest date a ZIP can hold: fixed so that two builds are byte-identical."""
-_LINK = re.compile(r"(\]\()([^)\s]+)(\))")
 
 
 class BuildError(Exception):
@@ -46,40 +45,48 @@ def ordered_references(skill: Skill) -> list[Reference]:
     )
 
 
-def _code_lines(doc: Document) -> set[int]:
-    return {n for block in doc.blocks for n in range(block.line, block.end_line + 1)}
-
-
 def _anchor(number: str, title: str) -> str:
     return slugify(f"{number} {title}")
+
+
+def _retarget(link: Link, anchors: dict[str, str]) -> str:
+    """The link's target as seen from AGENTS.md at the skill root: a rule file becomes its section anchor."""
+    if link.external or not link.file:
+        return link.raw
+    path = link.resolved
+    if path is None:
+        raise BuildError(f"{link.source}:{link.line}: link {link.target!r} leaves the skill folder; fix it")
+    if path in anchors:
+        return f"#{anchors[path]}"
+    return quote(path) + (f"#{link.anchor}" if link.anchor else "")
 
 
 def _rewrite_body(ref: Reference, anchors: dict[str, str]) -> str:
     """A reference's body for AGENTS.md: headings two levels down, links re-aimed from the root."""
     doc = ref.doc
-    code = _code_lines(doc)
+    by_line: dict[int, list[Link]] = {}
+    for link in doc.links:
+        if link.column is not None:
+            by_line.setdefault(link.line, []).append(link)
+        elif not link.external and link.file and not any(d.definition and d.target == link.target for d in doc.links):
+            raise BuildError(f"{doc.path}:{link.line}: cannot re-aim link {link.target!r}; keep it on one line")
+    heading_lines = {heading.line for heading in doc.headings}
     out: list[str] = []
     lines = doc.text.split("\n")
     skipped_title = False
     for number in range(doc.body_line, len(lines) + 1):
         line = lines[number - 1]
-        if number not in code:
-            if not skipped_title and line.startswith("## "):
-                skipped_title = True
-                continue
-            if line.startswith("#"):
+        if number not in doc.code_lines:
+            for link in sorted(by_line.get(number, []), key=lambda link: -(link.column or 0)):
+                start = link.column or 0
+                line = line[:start] + _retarget(link, anchors) + line[start + len(link.raw) :]
+            if number in heading_lines and line.startswith("#"):
+                if not skipped_title and line.startswith("## "):
+                    skipped_title = True
+                    continue
                 line = "##" + line
-            line = _LINK.sub(lambda m: m.group(1) + _retarget(ref.path, m.group(2), anchors) + m.group(3), line)
         out.append(line)
     return "\n".join(out).strip("\n")
-
-
-def _retarget(from_path: str, target: str, anchors: dict[str, str]) -> str:
-    if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", target) or target.startswith("#"):
-        return target
-    path = (PurePosixPath(from_path).parent / target.partition("#")[0]).as_posix()
-    path = os.path.normpath(path)
-    return f"#{anchors[path]}" if path in anchors else path
 
 
 def compile_agents(skill: Skill) -> str:

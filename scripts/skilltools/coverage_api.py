@@ -19,8 +19,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import dbos
-
 CLASSES = ("DBOS", "DBOSClient", "Queue", "WorkflowHandle", "WorkflowHandleAsync", "Debouncer", "DebouncerClient")
 """Classes whose public members are inventoried (a `foo`/`foo_async` pair is one item) and whose
 instances the scanner follows through assignments (`client = DBOSClient(...)`, `h = queue.enqueue(...)`)."""
@@ -125,7 +123,11 @@ def _annotation_text(annotation: Any) -> str:
 class Api:
     """The installed dbos: lookups by qualified name, and the inventory."""
 
-    def __init__(self, module: types.ModuleType = dbos) -> None:
+    def __init__(self, module: types.ModuleType | None = None) -> None:
+        if module is None:
+            import dbos  # here, not at the top: scanning the skill needs only the model, not dbos and SQLAlchemy
+
+            module = dbos
         self.module = module
         self.version: str = str(getattr(module, "__version__", "") or _distribution_version())
         self.classes = {name: getattr(module, name) for name in CLASSES}

@@ -13,9 +13,7 @@ from collections.abc import Iterator
 
 from .coverage_api import CLASSES, PARAMETERS, Api
 from .coverage_code import ProgramScanner, Strength, Unknown, Use, display
-from .examples import Program, plan
-from .expectation import Expectation
-from .model import Document, Skill
+from .model import Document, Program, Skill
 
 RECEIVERS = {
     "client": ("DBOSClient",),
@@ -24,7 +22,6 @@ RECEIVERS = {
     "debouncer": ("Debouncer",),
 }
 """Variable names that, in prose, stand for an instance (`client.enqueue` is DBOSClient.enqueue)."""
-_SPAN = re.compile(r"(`+)(.+?)\1")
 _MEMBER = re.compile(r"(?<![\w.])(" + "|".join(sorted(CLASSES, key=len, reverse=True)) + r")\.(\w+)")
 _RECEIVER = re.compile(r"(?<![\w.])(" + "|".join(RECEIVERS) + r")\.(\w+)")
 _ERROR = re.compile(r"(?<![\w.])error\.(DBOS\w*)")
@@ -34,8 +31,7 @@ _WORD = re.compile(r"[A-Za-z_]\w*")
 
 def strength(program: Program) -> Strength:
     """Correct and unlabelled programs teach the API; Incorrect ones (or expect=/lint=) only show misuse."""
-    incorrect = any(b.label == "Incorrect" for b in program.blocks)
-    return "weak" if incorrect or {"expect", "lint"} & set(program.settings) else "strong"
+    return "weak" if program.label == "Incorrect" or program.kind != "runs" else "strong"
 
 
 def _category(api: Api, qual: str) -> tuple[str, str] | None:
@@ -59,15 +55,11 @@ def scan_program(api: Api, program: Program) -> tuple[list[Use], list[Unknown]]:
     for callee, keyword, line in scanner.kwargs:
         found += [(category, keyword, line) for category, callees in PARAMETERS.items() if callee in callees]
     found += scanner.keys
-    lines = program.line_map
-
-    def md_line(line: int) -> int:
-        return lines[line - 1] if 0 < line <= len(lines) else program.line
-
+    md_line = program.md_line
     uses = [Use(category, name, program.path, md_line(line), level) for category, name, line in found]
     # An Incorrect example whose `expect=` names a dbos exception proves that exception is raised: the checker
     # fails unless exactly that type escapes. That is a strong, executed use of the exception class.
-    expectation = Expectation.parse(program.settings.get("expect", ""))
+    expectation = program.expect
     if expectation and expectation.short_type in api.exceptions:
         uses.append(Use(display("dbos.error"), expectation.short_type, program.path, program.line, "strong"))
     unknown = [Unknown(c, n, program.path, md_line(line), i, m) for c, n, line, i, m in scanner.unknown]
@@ -85,9 +77,12 @@ def _prose_lines(doc: Document) -> Iterator[tuple[int, str, list[str]]]:
         else:
             skipped.update({block.line, block.end_line} if block.closed else {block.line})
             verbatim.update(n for n in whole if n not in skipped)
+    spans: dict[int, list[str]] = {}
+    for line, content in doc.code_spans:
+        spans.setdefault(line, []).append(content)
     for number, text in enumerate(doc.text.split("\n"), start=1):
         if number not in skipped:
-            yield number, text, [text] if number in verbatim else [m.group(2) for m in _SPAN.finditer(text)]
+            yield number, text, [text] if number in verbatim else spans.get(number, [])
 
 
 def scan_prose(api: Api, doc: Document, words: dict[str, list[tuple[str, str]]]) -> tuple[list[Use], list[Unknown]]:
@@ -140,7 +135,7 @@ def scan(skill: Skill, api: Api) -> tuple[list[Use], list[Unknown]]:
     """Every use and every unknown name in SKILL.md, the references and the other shipped Markdown."""
     uses: list[Use] = []
     unknown: list[Unknown] = []
-    for program in plan(skill):
+    for program in skill.programs:
         more, missing = scan_program(api, program)
         uses += more
         unknown += missing

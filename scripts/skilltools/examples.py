@@ -18,17 +18,16 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from functools import cache, cached_property
+from functools import cache
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 from . import runner
 from .expectation import Expectation
-from .model import CodeBlock, Skill
+from .model import Program, Skill
 from .pgdb import PostgresServer, PostgresUnavailable
 
-DEFAULT_TIMEOUT = 60.0
 DATABASES = ("sqlite", "postgres")
 RUNNER_PATH = Path(runner.__file__).resolve()
 KEPT_ENV = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TERM")
@@ -38,71 +37,9 @@ KEPT_ENV = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TERM")
 # --- planning --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Program:
-    """A block plus the `continues` blocks after it: one complete program."""
-
-    blocks: tuple[CodeBlock, ...]
-
-    @property
-    def head(self) -> CodeBlock:
-        return self.blocks[0]
-
-    @property
-    def path(self) -> str:
-        return self.head.path
-
-    @property
-    def line(self) -> int:
-        return self.head.line
-
-    @cached_property
-    def source(self) -> str:
-        return "".join(block.source for block in self.blocks)
-
-    @cached_property
-    def line_map(self) -> tuple[int, ...]:
-        """Markdown line of each source line (index 0 is source line 1)."""
-        return tuple(b.first_code_line + i for b in self.blocks for i in range(len(b.source.splitlines())))
-
-    @cached_property
-    def settings(self) -> dict[str, str]:
-        merged: dict[str, str] = {}
-        for block in self.blocks:
-            merged.update(block.settings)
-        return merged
-
-    @property
-    def is_pytest(self) -> bool:
-        return any("pytest" in block.tags for block in self.blocks)
-
-    @property
-    def timeout(self) -> float:
-        return float(self.settings.get("timeout", DEFAULT_TIMEOUT))
-
-    def md_line(self, source_line: int) -> int:
-        lines = self.line_map
-        return lines[source_line - 1] if 0 < source_line <= len(lines) else self.line
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}"
-
-
 def plan(skill: Skill, pattern: str | None = None) -> list[Program]:
-    """Every python program in SKILL.md and the references (AGENTS.md is generated from them)."""
-    programs: list[Program] = []
-    current: list[CodeBlock] = []
-    for block in skill.blocks:
-        if block.lang != "python":
-            continue
-        if "continues" in block.tags and current and current[-1].path == block.path:
-            current.append(block)
-            continue
-        if current:
-            programs.append(Program(tuple(current)))
-        current = [block]
-    if current:
-        programs.append(Program(tuple(current)))
+    """The skill's programs (built by parse), those whose 'path:line' or file stem contains `pattern`."""
+    programs = list(skill.programs)
     if pattern:
         programs = [p for p in programs if pattern in str(p) or pattern in Path(p.path).stem]
     return programs

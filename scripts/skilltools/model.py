@@ -10,8 +10,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, Literal
+from urllib.parse import unquote
+
+from .expectation import Expectation
 
 Label = Literal["Incorrect", "Correct"]
 INFO_WORD = re.compile(r'(?:[^\s"]|"[^"]*"?)+')
@@ -21,6 +24,13 @@ INFO_WORD = re.compile(r'(?:[^\s"]|"[^"]*"?)+')
 def info_words(info: str) -> list[str]:
     """The words of a fence info string, quoted spaces kept inside their word."""
     return INFO_WORD.findall(info)
+
+
+ProofKind = Literal["runs", "raises", "lints"]
+DEFAULT_TIMEOUT = 60.0
+"""Seconds a program may run when its fence sets no valid `timeout=`."""
+MAX_TIMEOUT = 600.0
+_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 
 @dataclass(frozen=True, order=True)
@@ -90,9 +100,122 @@ class Heading:
 
 
 @dataclass(frozen=True)
+class Program:
+    """A python block plus the `continues` blocks after it in the same file: one complete program.
+
+    `parse` builds every program once (`Document.programs`); the validator, the example checker and the coverage
+    scan all read these, so they cannot disagree on where a program ends or what it must prove.
+    """
+
+    blocks: tuple[CodeBlock, ...]
+    label: Label | None = field(init=False, compare=False)
+    """The head block's label; `continues` blocks inherit it."""
+    source: str = field(init=False, compare=False)
+    line_map: tuple[int, ...] = field(init=False, compare=False)
+    """Markdown line of each source line (index 0 is source line 1)."""
+    settings: Mapping[str, str] = field(init=False, compare=False)
+    """`key=value` options of all blocks, later blocks overriding earlier ones."""
+    expect: Expectation | None = field(init=False, compare=False)
+    """What `expect=` asks for; None when absent or malformed (the validator reports SKL609)."""
+    lint: str | None = field(init=False, compare=False)
+    timeout: float = field(init=False, compare=False)
+    """`timeout=` when it is a number in (0, MAX_TIMEOUT], else DEFAULT_TIMEOUT (the validator reports it)."""
+    pytest: bool = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        merged: dict[str, str] = {}
+        for block in self.blocks:
+            merged.update(block.settings)
+        try:
+            timeout = float(merged.get("timeout", DEFAULT_TIMEOUT))
+        except ValueError:
+            timeout = DEFAULT_TIMEOUT
+        values = {
+            "label": self.blocks[0].label,
+            "source": "".join(block.source for block in self.blocks),
+            "line_map": tuple(b.first_code_line + i for b in self.blocks for i in range(len(b.source.splitlines()))),
+            "settings": merged,
+            "expect": Expectation.parse(merged["expect"]) if "expect" in merged else None,
+            "lint": merged.get("lint"),
+            "timeout": timeout if 0 < timeout <= MAX_TIMEOUT else DEFAULT_TIMEOUT,
+            "pytest": any("pytest" in block.tags for block in self.blocks),
+        }
+        for name, value in values.items():
+            object.__setattr__(self, name, value)
+
+    @property
+    def head(self) -> CodeBlock:
+        return self.blocks[0]
+
+    @property
+    def path(self) -> str:
+        return self.head.path
+
+    @property
+    def line(self) -> int:
+        return self.head.line
+
+    @property
+    def kind(self) -> ProofKind:
+        """How the program proves its point: it runs clean, raises `expect`, or trips the linter's `lint` rule."""
+        return "lints" if self.lint else "raises" if "expect" in self.settings else "runs"
+
+    @property
+    def is_pytest(self) -> bool:
+        return self.pytest
+
+    def md_line(self, source_line: int) -> int:
+        lines = self.line_map
+        return lines[source_line - 1] if 0 < source_line <= len(lines) else self.line
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}"
+
+
+@dataclass(frozen=True)
 class Link:
+    """A link or image target, or a reference-style definition (`[label]: target`), where it is written."""
+
     target: str
+    """The destination as markdown-it normalises it (percent-encoded)."""
     line: int
+    source: str = ""
+    """Skill-relative path of the document holding the link."""
+    column: int | None = None
+    """0-based offset of `raw` on `line`; None when the text is not on one line (a `[text][label]` use)."""
+    raw: str = ""
+    """The destination as written (without `<>`)."""
+    definition: bool = False
+
+    @property
+    def external(self) -> bool:
+        """A URL (`https:`, `mailto:`, `//host`): not a file of the skill."""
+        return bool(_SCHEME.match(self.target)) or self.target.startswith("//")
+
+    @property
+    def file(self) -> str:
+        """The file part of a relative target, decoded; empty for `#anchor` links."""
+        return unquote(self.target.partition("#")[0])
+
+    @property
+    def anchor(self) -> str:
+        return unquote(self.target.partition("#")[2])
+
+    @property
+    def resolved(self) -> str | None:
+        """Skill-relative path the link points at (its own document for `#anchor`); None when it leaves the
+        skill folder. Only meaningful when the link is not external."""
+        if self.file.startswith("/"):
+            return None
+        parts: list[str] = []
+        for part in (PurePosixPath(self.source).parent / self.file).parts if self.file else (self.source,):
+            if part == "..":
+                if not parts:
+                    return None
+                parts.pop()
+            elif part != ".":
+                parts.append(part)
+        return "/".join(parts)
 
 
 @dataclass(frozen=True)
@@ -112,6 +235,12 @@ class Document:
     blocks: tuple[CodeBlock, ...]
     paragraphs: tuple[tuple[int, str], ...]
     """(line, text) of every top-level paragraph, for prose checks."""
+    programs: tuple[Program, ...] = ()
+    """The python blocks grouped into programs (a block plus its `continues` blocks)."""
+    code_lines: frozenset[int] = frozenset()
+    """Lines of fenced and indented code blocks, fences included."""
+    code_spans: tuple[tuple[int, str], ...] = ()
+    """(line, content) of every inline code span outside code blocks."""
 
     @property
     def body(self) -> str:
@@ -191,6 +320,13 @@ class Skill:
         docs = [self.skill_md] if self.skill_md else []
         docs += [ref.doc for ref in self.references]
         return tuple(block for doc in docs for block in doc.blocks)
+
+    @property
+    def programs(self) -> tuple[Program, ...]:
+        """Every python program of SKILL.md and the references (AGENTS.md is generated from them)."""
+        docs = [self.skill_md] if self.skill_md else []
+        docs += [ref.doc for ref in self.references]
+        return tuple(program for doc in docs for program in doc.programs)
 
     def section_for(self, prefix: str) -> Section | None:
         return next((s for s in self.sections if s.prefix == prefix), None)

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from . import examples
+from .model import Program
 from .parse import load_skill
 
 POSTGRES_ENV = "DBOS_TEST_POSTGRES_URL"
@@ -68,7 +69,7 @@ class ExampleFile(pytest.File):
 
 
 class ExampleItem(pytest.Item):
-    def __init__(self, *, program: examples.Program, database: str, **kwargs: Any) -> None:
+    def __init__(self, *, program: Program, database: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.program = program
         self.database = database
@@ -98,11 +99,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     config.stash[_KEY]["selected"] = [item for item in items if isinstance(item, ExampleItem)]
 
 
-def _outcomes(config: pytest.Config) -> dict[tuple[examples.Program, str], examples.Outcome]:
+def _outcomes(config: pytest.Config) -> dict[tuple[Program, str], examples.Outcome]:
     state = config.stash[_KEY]
     if state["outcomes"] is None:
         selected: list[ExampleItem] = state["selected"]
-        results: dict[tuple[examples.Program, str], examples.Outcome] = {}
+        results: dict[tuple[Program, str], examples.Outcome] = {}
         state["outcomes"] = results
         for db in ("sqlite", "postgres"):
             programs = list(dict.fromkeys(item.program for item in selected if item.database == db))
@@ -120,7 +121,7 @@ def _outcomes(config: pytest.Config) -> dict[tuple[examples.Program, str], examp
             for outcome in examples.check(state["skill"], programs, settings):
                 results[(outcome.program, db)] = outcome
             state["notes"].extend(settings.notes)
-    outcomes: dict[tuple[examples.Program, str], examples.Outcome] = state["outcomes"]
+    outcomes: dict[tuple[Program, str], examples.Outcome] = state["outcomes"]
     return outcomes
 
 

@@ -20,7 +20,7 @@ import yaml
 
 from .expectation import SYNTAX, Expectation
 from .manifest import shipped_files
-from .model import CodeBlock, Document, Problem, Reference, Skill, info_words
+from .model import CodeBlock, Document, Problem, Program, Reference, Skill, info_words
 from .parse import MANIFEST_FILE, SKILL_FILE, ParseError, load_yaml
 
 if sys.version_info >= (3, 11):
@@ -218,33 +218,10 @@ def _exists(path: Path, *, as_file: bool = False) -> bool:
         return False
 
 
-def _split_target(target: str) -> tuple[str, str] | None:
-    """(path, anchor) of a relative link, or None for external and non-file links."""
-    if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", target) or target.startswith("//"):
-        return None
-    path, _, anchor = target.partition("#")
-    return path, anchor
-
-
 def _relative_targets(doc: Document) -> Iterable[str]:
     for link in doc.links:
-        split = _split_target(link.target)
-        if split and split[0]:
-            resolved = _resolve(doc.path, split[0])
-            if resolved:
-                yield resolved
-
-
-def _resolve(from_path: str, target: str) -> str | None:
-    parts: list[str] = []
-    for part in (PurePosixPath(from_path).parent / target).parts:
-        if part == "..":
-            if not parts:
-                return None
-            parts.pop()
-        elif part != ".":
-            parts.append(part)
-    return "/".join(parts)
+        if not link.external and link.file and link.resolved:
+            yield link.resolved
 
 
 def check_links(skill: Skill) -> list[Problem]:
@@ -252,31 +229,29 @@ def check_links(skill: Skill) -> list[Problem]:
     problems = []
     for doc in skill.documents:
         for link in doc.links:
-            split = _split_target(link.target)
-            if split is None:
+            if link.external:
                 continue
-            path, anchor = split
-            target_path = _resolve(doc.path, path) if path else doc.path
+            target_path = link.resolved
             if target_path is None:
                 problems.append(Problem(doc.path, link.line, "SKL401", f"link {link.target!r} leaves the skill folder"))
                 continue
-            index_entry = doc is skill.skill_md and path.startswith("references/")
+            index_entry = doc is skill.skill_md and link.file.startswith("references/")
             if index_entry and not _exists(skill.root / target_path):
                 continue  # check_index reports missing index entries
-            if path and not _exists(skill.root / target_path):
+            if link.file and not _exists(skill.root / target_path):
                 problems.append(
                     Problem(doc.path, link.line, "SKL401", f"link {link.target!r}: {target_path} does not exist")
                 )
                 continue
-            if anchor and target_path.endswith(".md"):
+            if link.anchor and target_path.endswith(".md"):
                 target_doc = docs.get(target_path)
-                if target_doc is not None and anchor not in target_doc.anchors:
+                if target_doc is not None and link.anchor not in target_doc.anchors:
                     problems.append(
                         Problem(
                             doc.path,
                             link.line,
                             "SKL402",
-                            f"link {link.target!r}: no heading with anchor #{anchor} in {target_path}",
+                            f"link {link.target!r}: no heading with anchor #{link.anchor} in {target_path}",
                         )
                     )
     return problems
@@ -290,10 +265,9 @@ def check_index(skill: Skill) -> list[Problem]:
     indexed: dict[str, int] = {}
     problems = []
     for link in doc.links:
-        split = _split_target(link.target)
-        if not split or not split[0].startswith("references/"):
+        if link.external or not link.file.startswith("references/"):
             continue
-        target = split[0]
+        target = link.file
         if target.count("/") > 1:
             problems.append(
                 Problem(SKILL_FILE, link.line, "SKL303", f"{target} is nested; keep references one level deep")
@@ -402,9 +376,8 @@ def _check_examples(doc: Document) -> list[Problem]:
 def check_text(doc: Document) -> list[Problem]:
     """Placeholders, empty sections and unclosed fences."""
     problems = []
-    in_code = {n for block in doc.blocks for n in range(block.line, block.end_line + 1)}
     for number, text in enumerate(doc.text.split("\n"), start=1):
-        if number in in_code:
+        if number in doc.code_lines:
             continue
         match = PLACEHOLDER.search(text)
         if match:
@@ -425,29 +398,20 @@ def check_text(doc: Document) -> list[Problem]:
 def check_blocks(doc: Document) -> list[Problem]:
     """Fence info strings, labels and proofs; data blocks must parse."""
     problems: list[Problem] = []
-    previous_python: CodeBlock | None = None
-    chain: list[CodeBlock] = []
     for block in doc.blocks:
         lang = block.lang.lower()
         if lang in PARSED_LANGUAGES:
             problems += _check_data_block(block, lang)
-        if lang != "python":
-            continue
-        problems += _check_python_info(block)
-        if "continues" in block.tags:
-            if previous_python is None:
-                problems.append(
-                    Problem(
-                        doc.path, block.line, "SKL612", "'continues' block has no python block before it in this file"
-                    )
+        if lang == "python":
+            problems += _check_python_info(block)
+    for program in doc.programs:
+        if "continues" in program.head.tags:
+            problems.append(
+                Problem(
+                    doc.path, program.line, "SKL612", "'continues' block has no python block before it in this file"
                 )
-            else:
-                chain.append(block)
-        else:
-            problems += _check_chain(chain)
-            chain = [block]
-        previous_python = block
-    problems += _check_chain(chain)
+            )
+        problems += _check_program(program)
     return problems
 
 
@@ -484,13 +448,11 @@ def _check_python_info(block: CodeBlock) -> list[Problem]:
     return problems
 
 
-def _check_chain(chain: list[CodeBlock]) -> list[Problem]:
+def _check_program(program: Program) -> list[Problem]:
     """A program (a block plus its `continues` parts): its label agrees with how it is proven."""
-    if not chain:
-        return []
-    head = chain[0]
-    proven = any("expect" in block.settings or "lint" in block.settings for block in chain)
-    if head.label == "Incorrect" and not proven:
+    head = program.head
+    proven = program.kind != "runs"
+    if program.label == "Incorrect" and not proven:
         return [
             Problem(
                 head.path,
@@ -499,7 +461,7 @@ def _check_chain(chain: list[CodeBlock]) -> list[Problem]:
                 "Incorrect example is not proven; add expect=<Exception> or lint=<DBOS id>",
             )
         ]
-    if head.label == "Correct" and proven:
+    if program.label == "Correct" and proven:
         return [
             Problem(
                 head.path,
@@ -508,7 +470,7 @@ def _check_chain(chain: list[CodeBlock]) -> list[Problem]:
                 "Correct example carries expect=/lint=; a Correct example must run clean",
             )
         ]
-    if head.label == "Correct" and not any(re.search(r"\bassert\b", block.source) for block in chain):
+    if program.label == "Correct" and not re.search(r"\bassert\b", program.source):
         return [
             Problem(
                 head.path, head.line, "SKL611", "Correct example has no assert; prove its point, not just that it runs"
