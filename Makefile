@@ -1,6 +1,6 @@
 # Two commands for a fresh machine (see README.md):
-#   make build   validate the skill, compile AGENTS.md, write dist/dbos-python-<version>.zip (+ .sha256)
-#                and the unpacked dist/dbos-python/ folder
+#   make build   validate the skill, compile AGENTS.md, write dist/dbos-python-<version>.zip (+ .sha256),
+#                the unpacked dist/dbos-python/ folder and the askill copy dist/askill/dbos-python/
 #   make test    ruff, mypy --strict, then pytest: tooling, linter, fuzzing, every code example (SQLite, and
 #                PostgreSQL when DBOS_TEST_POSTGRES_URL is set), coverage, and the example apps
 PYTHON ?= python3
@@ -19,6 +19,7 @@ $(STAMP): pyproject.toml
 build: $(STAMP)
 	$(BIN)/skilltools build
 	$(BIN)/skilltools build --dir
+	$(BIN)/skilltools build --target askill
 	$(BIN)/skilltools coverage --write
 
 test: $(STAMP)

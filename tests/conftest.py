@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections import Counter
 from pathlib import Path
@@ -43,7 +44,22 @@ def fuzz_cases(request: pytest.FixtureRequest) -> Counter[str]:
     return request.config.stash.setdefault(FUZZ_CASES, Counter())
 
 
+ASKILL_NOT_RUN = pytest.StashKey[bool]()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    config.stash[ASKILL_NOT_RUN] = not os.environ.get("ASKILL_CLI") and any(
+        item.path.name == "test_askill_cli.py" for item in items
+    )
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    if config.stash.get(ASKILL_NOT_RUN, False):
+        terminalreporter.write_line(
+            "!!! askill: the real-client half (tests/test_askill_cli.py) was NOT RUN; set ASKILL_CLI to an askill !!!",
+            yellow=True,
+            bold=True,
+        )
     cases = config.stash.get(FUZZ_CASES, None)
     if cases:
         detail = ", ".join(f"{name} {count}" for name, count in sorted(cases.items()))

@@ -39,8 +39,8 @@ def test_zip_holds_exactly_the_manifest_files_under_the_skill_folder(valid_skill
     assert names == [
         "dbos-python/SKILL.md",
         "dbos-python/askill.yaml",
-        "dbos-python/references/_sections.md",
         "dbos-python/references/alpha-one.md",
+        "dbos-python/references/sections.md",
     ]
     assert {info.date_time for info in infos} == {(1980, 1, 1, 0, 0, 0)}
     assert {info.external_attr >> 16 for info in infos} == {0o100644}
@@ -66,8 +66,8 @@ def test_build_dir_writes_the_unpacked_folder(valid_skill: Path, tmp_path: Path)
     assert sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()) == [
         "SKILL.md",
         "askill.yaml",
-        "references/_sections.md",
         "references/alpha-one.md",
+        "references/sections.md",
     ]
     assert main(["build", str(valid_skill), "--out", str(tmp_path / "dist"), "--dir"]) == 0  # replaces cleanly
 

@@ -292,7 +292,7 @@ LINK_TARGETS = st.one_of(
             "C:\\x",
             "/abs/path.md",
             "./SKILL.md#",
-            "references/_sections.md#1-alpha-alpha",
+            "references/sections.md#1-alpha-alpha",
             "?q",
             "<a b>",
             "references/alpha-one.md#" + "c" * 300,
@@ -359,9 +359,9 @@ FILE_NAME = st.one_of(
     st.text(st.characters(exclude_characters="/\x00", exclude_categories=["Cs"]), min_size=1, max_size=40).filter(
         lambda s: s not in (".", "..") and len(s.encode()) < 200
     ),
-    st.sampled_from(["alpha-one", "alpha-two", "_sections", "_x", "Alpha-One", "beta-x", "alpha", "alpha-", "a" * 240]),
+    st.sampled_from(["alpha-one", "alpha-two", "sections", "_x", "Alpha-One", "beta-x", "alpha", "alpha-", "a" * 240]),
 )
-SKILL_FILES = st.sampled_from(["SKILL.md", "askill.yaml", "references/alpha-one.md", "references/_sections.md"])
+SKILL_FILES = st.sampled_from(["SKILL.md", "askill.yaml", "references/alpha-one.md", "references/sections.md"])
 MANIFEST_ENTRIES = st.one_of(
     SHORT_TEXT,
     st.integers(),

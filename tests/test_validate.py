@@ -66,17 +66,49 @@ CASES: dict[str, tuple[Callable[[Path], object], list[str]]] = {
     "SKL105-alias": (edit(REF, "tags: [alpha, first]", "tags: &t [alpha]\nother: *t"), [f"{REF}:6: SKL105"]),
     "SKL104-schema-skill": (
         edit("SKILL.md", "name: dbos-python", "name: DBOS_Python"),
-        ["SKILL.md:2: SKL104", "SKILL.md:2: SKL201", "askill.yaml:1: SKL202"],
+        ["SKILL.md:2: SKL104", "SKILL.md:2: SKL201", "SKILL.md:2: SKL803", "askill.yaml:1: SKL202"],
     ),
     "SKL104-unknown-key": (edit("SKILL.md", "license: MIT", "license: MIT\nversion: 1.0.0"), ["SKILL.md:5: SKL104"]),
     "SKL104-schema-rule": (edit(REF, "impact: CRITICAL", "impact: URGENT"), [f"{REF}:3: SKL104", f"{REF}:3: SKL502"]),
     "SKL104-schema-askill": (
         edit("askill.yaml", "tags: [tests]", "tags: [a, b, c, d, e, f]"),
-        ["askill.yaml:7: SKL104"],
+        ["askill.yaml:7: SKL104", "askill.yaml:7: SKL805"],
     ),
     "SKL104-version-not-string": (
         edit("askill.yaml", 'version: "1.2.3"', "version: 1.2"),
-        ["askill.yaml:2: SKL104", "askill.yaml:2: SKL203"],
+        ["askill.yaml:2: SKL104", "askill.yaml:2: SKL203", "askill.yaml:2: SKL804"],
+    ),
+    "SKL801-folded-description": (
+        edit("SKILL.md", "description: A minimal", "description: >-\n  A minimal"),
+        ["SKILL.md:3: SKL801"],
+    ),
+    "SKL802-no-when": (
+        lambda r: [edit(f, "Use when testing the validator.", "For tests.")(r) for f in ("SKILL.md", "askill.yaml")],
+        ["SKILL.md:3: SKL802"],
+    ),
+    "SKL803-slug": (
+        edit("askill.yaml", "slug: dbos-python", "slug: Dbos_Python"),
+        ["askill.yaml:15: SKL104", "askill.yaml:15: SKL803"],
+    ),
+    "SKL804-askill-semver": (
+        lambda r: [edit(f, "1.2.3", "1.2.3-rc-1")(r) for f in ("SKILL.md", "askill.yaml")],
+        ["askill.yaml:2: SKL804"],
+    ),
+    "SKL805-tag-case": (
+        edit("askill.yaml", "tags: [tests]", "tags: [Tests]"),
+        ["askill.yaml:7: SKL104", "askill.yaml:7: SKL805"],
+    ),
+    "SKL806-command-description": (
+        edit("askill.yaml", "    description: Say hello\n", ""),
+        ["askill.yaml:16: SKL104", "askill.yaml:16: SKL806"],
+    ),
+    "SKL807-dependency": (
+        edit("askill.yaml", "slug: dbos-python\n", "slug: dbos-python\ndependencies:\n  - lodash\n"),
+        ["askill.yaml:16: SKL104", "askill.yaml:16: SKL807"],
+    ),
+    "SKL808-installer-drops": (
+        write("references/_notes.md", "# Notes\n\nFor maintainers.\n"),
+        ["askill.yaml:11: SKL808"],
     ),
     "SKL201-folder-name": (
         edit("SKILL.md", "name: dbos-python", "name: other-name"),
@@ -124,8 +156,8 @@ CASES: dict[str, tuple[Callable[[Path], object], list[str]]] = {
     "SKL502-impact-mismatch": (edit(REF, "impact: CRITICAL", "impact: LOW"), [f"{REF}:3: SKL502"]),
     "SKL503-heading-title": (edit(REF, "## Do the first thing", "## Something else"), [f"{REF}:8: SKL503"]),
     "SKL504-sections-malformed": (
-        edit("references/_sections.md", "## 1. Alpha (alpha)", "## Alpha"),
-        ["references/_sections.md:3: SKL504", f"{REF}:1: SKL501"],
+        edit("references/sections.md", "## 1. Alpha (alpha)", "## Alpha"),
+        ["references/sections.md:3: SKL504", f"{REF}:1: SKL501"],
     ),
     "SKL506-file-name": (
         lambda r: (r / REF).rename(r / "references/alpha_One.md"),

@@ -208,8 +208,10 @@ def build_zip(skill: Skill, out_dir: Path) -> tuple[Path, str]:
     return target, digest
 
 
-def build_dir(skill: Skill, out_dir: Path) -> Path:
-    """Write the unpacked skill folder (what an agent installs), replacing any earlier one whole."""
+def build_dir(skill: Skill, out_dir: Path, overrides: dict[str, bytes] | None = None) -> Path:
+    """Write the unpacked skill folder (what an agent installs), replacing any earlier one whole.
+
+    `overrides` replaces the content of shipped files (the askill target's SKILL.md)."""
     package = package_of(skill)
     final = out_dir / package.name
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -218,7 +220,7 @@ def build_dir(skill: Skill, out_dir: Path) -> Path:
         for rel in package.files:
             target = staging / rel
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes((skill.root / rel).read_bytes())
+            target.write_bytes((overrides or {}).get(rel) or (skill.root / rel).read_bytes())
             os.chmod(target, _mode(skill.root / rel))
         os.chmod(staging, 0o755)
         old = None

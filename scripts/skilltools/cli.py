@@ -35,6 +35,12 @@ def _report(problems: Sequence[Problem], as_json: bool) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    if args.target == "askill":
+        from .askill_build import check_target
+
+        manifest = load_skill(args.dir).manifest
+        data = manifest.data if manifest and manifest.data is not None else {}
+        return _report(check_target(args.dir, data), args.json)
     skill = load_skill(args.dir)
     problems = validate.validate(skill)
     if skill.skill_md and not args.json:
@@ -57,6 +63,16 @@ def cmd_build(args: argparse.Namespace) -> int:
         print("refusing to build an invalid skill; fix the problems above", file=sys.stderr)
         return 1
     out = args.out if args.out.is_absolute() else skill.root / args.out
+    if args.target == "askill":
+        from .askill_build import build_askill
+
+        folder, target_problems = build_askill(skill, out)
+        if target_problems:
+            _report(target_problems, False)
+            print(f"the askill copy {folder} breaks askill's rules", file=sys.stderr)
+            return 1
+        print(folder)
+        return 0
     if args.as_dir:
         folder = build.build_dir(skill, out)
         built_problems = validate.validate(load_skill(folder))
@@ -78,6 +94,12 @@ def make_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("validate", help="check frontmatter, index, links, sections and examples' annotations")
     p.add_argument("dir", nargs="?", type=_skill_dir, default=Path("."), help="skill folder (default: .)")
     p.add_argument("--json", action="store_true", help="print problems as JSON on stdout")
+    p.add_argument(
+        "--target",
+        choices=["spec", "askill"],
+        default="spec",
+        help="spec: a source checkout or spec-clean build (default); askill: a `build --target askill` folder",
+    )
     p.set_defaults(run=cmd_validate)
 
     p = commands.add_parser("build", help="validate, compile AGENTS.md, write dist/<name>-<version>.zip + .sha256")
@@ -85,6 +107,12 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=Path("dist"), help="output folder (default: dist)")
     p.add_argument(
         "--dir", dest="as_dir", action="store_true", help="write the unpacked skill folder instead of the ZIP"
+    )
+    p.add_argument(
+        "--target",
+        choices=["spec", "askill"],
+        default="spec",
+        help="askill: write <out>/askill/<name>/ with askill.yaml's askill-only keys in SKILL.md (for askill publish)",
     )
     p.set_defaults(run=cmd_build)
 

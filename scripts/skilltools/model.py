@@ -254,7 +254,7 @@ class Document:
 
 @dataclass(frozen=True)
 class Section:
-    """A category from references/_sections.md."""
+    """A category from references/sections.md."""
 
     number: int
     title: str
@@ -305,7 +305,7 @@ class Skill:
     sections: tuple[Section, ...]
     manifest: Manifest | None
     extra_docs: tuple[Document, ...] = ()
-    """Other Markdown files that ship (e.g. references/_sections.md), parsed for links only."""
+    """Other Markdown files that ship (e.g. references/sections.md), parsed for links only."""
     problems: tuple[Problem, ...] = field(default=())
     """What went wrong while reading: missing, binary, oversized or unparsable files."""
 

@@ -19,7 +19,7 @@ MAX_FILE_BYTES = 1024 * 1024
 SKILL_FILE = "SKILL.md"
 MANIFEST_FILE = "askill.yaml"
 REFERENCES_DIR = "references"
-SECTIONS_FILE = "references/_sections.md"
+SECTIONS_FILE = "references/sections.md"
 
 
 # --- files -----------------------------------------------------------------------------------------------
@@ -67,7 +67,7 @@ _FIELD = re.compile(r"^\*\*(Impact|Description):\*\*\s*(.+)$")
 
 
 def parse_sections(doc: Document) -> tuple[list[Section], list[Problem]]:
-    """Read the categories from references/_sections.md (`## N. Title (prefix)` + Impact/Description)."""
+    """Read the categories from references/sections.md (`## N. Title (prefix)` + Impact/Description)."""
     sections: list[Section] = []
     problems: list[Problem] = []
     lines = doc.text.split("\n")
@@ -141,7 +141,7 @@ def load_skill(root: Path | str) -> Skill:
             doc = load_document(root, rel, problems)
             if doc is None:
                 continue
-            if path.name.startswith("_"):
+            if path.name.startswith("_") or rel == SECTIONS_FILE:  # not rule files
                 extra.append(doc)
                 if rel == SECTIONS_FILE:
                     found, section_problems = parse_sections(doc)

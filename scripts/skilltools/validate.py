@@ -18,6 +18,7 @@ from typing import Any
 import jsonschema
 import yaml
 
+from .askill_check import check_askill
 from .expectation import SYNTAX, Expectation
 from .manifest import shipped_files
 from .model import CodeBlock, Document, Problem, Program, Reference, Skill, info_words
@@ -308,7 +309,7 @@ def check_reference(skill: Skill, ref: Reference) -> list[Problem]:
         known = ", ".join(s.prefix for s in skill.sections)
         problems.append(
             Problem(
-                doc.path, 1, "SKL501", f"prefix {ref.prefix!r} is not a category in references/_sections.md ({known})"
+                doc.path, 1, "SKL501", f"prefix {ref.prefix!r} is not a category in references/sections.md ({known})"
             )
         )
     elif front.get("impact") != section.impact:
@@ -498,7 +499,13 @@ def _check_data_block(block: CodeBlock, lang: str) -> list[Problem]:
 
 # --- all together ----------------------------------------------------------------------------------------
 
-SKILL_CHECKS: tuple[Callable[[Skill], list[Problem]], ...] = (check_skill_md, check_manifest, check_index, check_links)
+SKILL_CHECKS: tuple[Callable[[Skill], list[Problem]], ...] = (
+    check_skill_md,
+    check_manifest,
+    check_index,
+    check_links,
+    check_askill,
+)
 
 
 def validate(skill: Skill) -> list[Problem]:

@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""The skill's askill commands: `askill run dbos-python:lint -- PATH...` and `askill run dbos-python:rules`.
+
+askill runs a command inside the installed skill folder, not where you typed it, and passes no variable that
+names your directory. This wrapper finds it: the askill process (an ancestor whose command line holds
+`<skill>:<command>`) still runs in your directory, so on Linux its /proc entry tells. Relative paths then mean
+what you meant. Where that cannot be found (no /proc: macOS, Windows), relative paths are refused with a message
+asking for absolute ones; the wrong tree is never linted. Run directly (without askill), it uses the current
+directory. Standard library only.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+USAGE = """usage: askill_run.py lint [PATH...] [--json] [--select IDS] [--ignore IDS]
+       askill_run.py rules
+
+lint   lint Python files and folders (default: the directory you ran askill from)
+rules  list every rule and the skill reference that explains it"""
+_MAX_DEPTH = 16
+
+
+def _proc_parent(pid: int) -> int | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat[stat.rfind(")") + 2 :].split()  # after "pid (comm) "; comm may hold spaces
+    return int(fields[1]) if len(fields) > 1 and fields[1].isdigit() else None
+
+
+def _proc_argv(pid: int) -> list[str]:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
+    except OSError:
+        return []
+
+
+def askill_caller_dir(env: Mapping[str, str], start_pid: int) -> Path | None:
+    """The directory `askill run` was typed in: the cwd of the ancestor running `askill run <skill>:<command>`.
+
+    None when it cannot be found (no /proc, or no such ancestor).
+    """
+    target = f"{env.get('ASKILL_SKILL_NAME', '')}:{env.get('ASKILL_COMMAND', '')}"
+    pid: int | None = start_pid
+    for _ in range(_MAX_DEPTH):
+        if pid is None or pid <= 1:
+            return None
+        argv = _proc_argv(pid)
+        if "run" in argv and target in argv[argv.index("run") + 1 :]:
+            try:
+                return Path(os.readlink(f"/proc/{pid}/cwd"))
+            except OSError:
+                return None
+        pid = _proc_parent(pid)
+    return None
+
+
+def _path_args(args: list[str]) -> list[str]:
+    """The PATH operands of a lint command line (option values are not paths)."""
+    paths, skip = [], False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg in ("--select", "--ignore"):
+            skip = True
+        elif not arg.startswith("-"):
+            paths.append(arg)
+    return paths
+
+
+def lint(args: list[str], env: Mapping[str, str], start_pid: int) -> int:
+    skill_dir = env.get("ASKILL_SKILL_DIR")
+    paths = _path_args(args)
+    if skill_dir:
+        caller = askill_caller_dir(env, start_pid)
+        if caller is not None:
+            os.chdir(caller)
+        elif not paths or any(not os.path.isabs(p) for p in paths):
+            name = env.get("ASKILL_SKILL_NAME", "dbos-python")
+            print(
+                f"{name}:lint: askill runs this command inside the skill folder ({skill_dir}), and the directory you "
+                "ran askill from cannot be found on this system, so relative paths would point into the skill.\n"
+                f'Pass absolute paths instead, e.g.: askill run {name}:lint -- "$PWD/app"\n'
+                f"or run the linter directly: python3 {HERE / 'dbos_lint.py'} app/",
+                file=sys.stderr,
+            )
+            return 2
+    if not paths:
+        args = [*args, "."]
+    import dbos_lint
+
+    return dbos_lint.main(args)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    sys.path.insert(0, str(HERE))
+    if not args or args[0] in ("-h", "--help"):
+        print(USAGE, file=sys.stderr if not args else sys.stdout)
+        return 2 if not args else 0
+    command, rest = args[0], args[1:]
+    if command == "lint":
+        return lint(rest, os.environ, os.getppid())
+    if command == "rules":
+        import dbos_lint
+
+        return dbos_lint.main(["--list-rules"])
+    print(f"askill_run.py: unknown command {command!r}\n{USAGE}", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
