@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import build, examples, report, validate
+from . import build, examples, matrix_cmd, report, validate
 from .build import write_atomic
 from .model import Problem
 from .parse import load_skill
@@ -146,6 +146,8 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--write", action="store_true", help="regenerate docs/coverage.md")
     p.add_argument("--update-baseline", action="store_true", help="rewrite docs/coverage-baseline.json from now")
     p.set_defaults(run=cmd_coverage)
+
+    matrix_cmd.add_parser(commands, _skill_dir)
 
     p = commands.add_parser("release", help="bump the version, date CHANGELOG.md, build twice (same sha256), tag")
     p.add_argument("version", type=_semver, help="the new version, e.g. 0.2.0 (semantic versioning)")
