@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 from skilltools import compat, matrix, matrix_cmd, venvs
-from skilltools.matrix import BlockResult, FileVerdict, VersionRun
+from skilltools.compat import FileVerdict
+from skilltools.matrix import BlockResult, VersionRun
 from skilltools.parse import load_skill
 
 from conftest import FIXTURES, REPO
@@ -40,7 +41,7 @@ def test_a_before_block_must_run_clean_inside_its_range_and_fail_as_expected_out
 ) -> None:
     raw = {"path": "references/a.md", "line": 5, "database": "sqlite", "passed": False, "exit_code": exit_code}
     raw |= {"exception": None if exit_code == 0 else "AttributeError", "headline": "expected AttributeError"}
-    result = matrix.rejudge(raw, version, matrix.before_range({"before": "<3"}))
+    result = matrix.rejudge(raw, version, compat.before_range({"before": "<3"}))
     assert result.passed is passed
 
 

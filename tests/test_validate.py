@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from skilltools import load_skill
+from skilltools import compat, load_skill
 from skilltools.cli import main
 from skilltools.validate import validate
 
@@ -53,9 +53,25 @@ def symlink_out(rel: str) -> Callable[[Path], None]:
     return apply
 
 
+def measured(range_: str, *, stale: bool = False) -> Callable[[Path], None]:
+    """alpha-one claims `range_`; docs/compat.json says it fails on 3.3.0 and passes on 3.4.0."""
+
+    def apply(root: Path) -> None:
+        edit(REF, "tags: [alpha, first]\n", f'tags: [alpha, first]\ndbos: "{range_}"\n')(root)
+        doc = next(ref.doc for ref in load_skill(root).references if ref.path == REF)
+        verdicts = {"3.3.0": {"passed": False, "first_failure": f"{REF}:20 [sqlite] failed"}, "3.4.0": {"passed": True}}
+        evidence = {"versions": ["3.3.0", "3.4.0"], "databases": ["sqlite"], "files": {REF: verdicts}}
+        evidence["sources"] = {REF: "0" * 16 if stale else compat.examples_digest(doc)}
+        write("docs/compat.json", json.dumps(evidence))(root)
+
+    return apply
+
+
 REF = "references/alpha-one.md"
 CASES: dict[str, tuple[Callable[[Path], object], list[str]]] = {
     "SKL001-missing-skill-md": (remove("SKILL.md"), ["SKILL.md:1: SKL001"]),
+    "SKL508-range-beyond-evidence": (measured(">=3.3,<4"), [f"{REF}:6: SKL508"]),
+    "SKL509-evidence-stale": (measured(">=3.4,<4", stale=True), [f"{REF}:6: SKL509"]),
     "SKL002-binary": (write(REF, b"---\x00\x01"), [f"{REF}:1: SKL002"]),
     "SKL002-not-utf8": (write(REF, b"---\ntitle: caf\xe9\n"), [f"{REF}:2: SKL002"]),
     "SKL003-huge": (write(REF, "x" * (1024 * 1024 + 1)), [f"{REF}:1: SKL003"]),
@@ -186,6 +202,11 @@ CASES: dict[str, tuple[Callable[[Path], object], list[str]]] = {
         edit(REF, "https://docs.dbos.dev/python/tutorials/workflow-tutorial", "https://example.com/"),
         [f"{REF}:36: SKL608"],
     ),
+    "SKL609-before-not-a-range": (
+        edit(REF, "```python expect=ValueError", "```python expect=ValueError before=three"),
+        [f"{REF}:18: SKL609"],
+    ),
+    "SKL609-before-without-expect": (edit(REF, "```python\n", "```python before=<3\n"), [f"{REF}:24: SKL609"]),
     "SKL609-unknown-option": (
         edit(REF, "```python expect=ValueError", "```python expect=ValueError skip"),
         [f"{REF}:18: SKL609"],

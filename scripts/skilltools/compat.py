@@ -11,18 +11,28 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 
-from .matrix import FileVerdict, Matrix
 from .model import Document, Problem, Skill
+
+if TYPE_CHECKING:
+    from .matrix import Matrix
 
 COMPAT_JSON = "docs/compat.json"
 COMPAT_MD = "docs/compat.md"
+
+
+@dataclass(frozen=True)
+class FileVerdict:
+    passed: bool
+    first_failure: str | None = None
+    """`path:line [db] headline` of the first failing block, or the setup error."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +64,16 @@ class Evidence:
         if lowest is None:
             return None
         return f">={short(lowest)},<{Version(self.newest).major + 1}"
+
+
+def before_range(info_settings: Mapping[str, str]) -> SpecifierSet | None:
+    raw = info_settings.get("before")
+    if raw is None:
+        return None
+    try:
+        return SpecifierSet(raw.strip("\"'"))
+    except InvalidSpecifier:
+        return None
 
 
 def short(version: str) -> str:

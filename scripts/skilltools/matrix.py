@@ -21,10 +21,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
 from . import examples
+from .compat import FileVerdict, before_range
 from .model import Skill
 from .venvs import VenvError, ensure_venv
 
@@ -57,13 +58,6 @@ class VersionRun:
         return [r for r in self.results if r.path == path]
 
 
-@dataclass(frozen=True)
-class FileVerdict:
-    passed: bool
-    first_failure: str | None = None
-    """`path:line [db] headline` of the first failing block, or the setup error."""
-
-
 @dataclass
 class Matrix:
     versions: list[str]
@@ -75,16 +69,6 @@ class Matrix:
 
     def passing(self, path: str) -> list[str]:
         return [v for v in self.versions if self.verdicts.get(path, {}).get(v, FileVerdict(False)).passed]
-
-
-def before_range(info_settings: dict[str, str]) -> SpecifierSet | None:
-    raw = info_settings.get("before")
-    if raw is None:
-        return None
-    try:
-        return SpecifierSet(raw.strip("\"'"))
-    except InvalidSpecifier:
-        return None
 
 
 def rejudge(result: dict[str, Any], version: str, before: SpecifierSet | None) -> BlockResult:

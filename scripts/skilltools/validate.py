@@ -18,6 +18,7 @@ from typing import Any
 import jsonschema
 import yaml
 
+from . import compat
 from .askill_check import check_askill
 from .expectation import SYNTAX, Expectation
 from .manifest import shipped_files
@@ -36,7 +37,7 @@ CHARS_PER_TOKEN = 4
 
 PLACEHOLDER = re.compile(r"\b(TODO|TBD|FIXME|XXX)\b|lorem ipsum|<placeholder>|\[insert [^\]]*\]", re.IGNORECASE)
 RULE_FILE_NAME = re.compile(r"^([a-z]+)-[a-z0-9]+(-[a-z0-9]+)*\.md$")
-PYTHON_SETTINGS = {"expect", "lint", "timeout"}
+PYTHON_SETTINGS = {"expect", "lint", "timeout", "before"}
 PYTHON_TAGS = {"continues", "pytest"}
 LINT_ID = re.compile(r"^DBOS\d{3}$")
 DOCS_LINK = re.compile(r"https://docs\.dbos\.dev/\S+")
@@ -432,6 +433,9 @@ def _check_python_info(block: CodeBlock) -> list[Problem]:
         problems.append(
             Problem(block.path, block.line, "SKL609", f"lint={settings['lint']!r} is not a rule id like DBOS201")
         )
+    if "before" in settings and (compat.before_range(settings) is None or "expect" not in settings):
+        why = f"before={settings['before']} needs a dbos version range like '<3' and an expect= for newer releases"
+        problems.append(Problem(block.path, block.line, "SKL609", why))
     if "timeout" in settings:
         try:
             ok = 0 < float(settings["timeout"]) <= 600
@@ -505,6 +509,7 @@ SKILL_CHECKS: tuple[Callable[[Skill], list[Problem]], ...] = (
     check_index,
     check_links,
     check_askill,
+    compat.check_ranges,
 )
 
 
