@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import build, examples, matrix_cmd, report, validate
+from . import build, evals_cli, examples, matrix_cmd, report, validate
 from .build import write_atomic
 from .model import Problem
 from .parse import load_skill
@@ -156,6 +156,8 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--date", help="release date for CHANGELOG.md (default: today, YYYY-MM-DD)")
     p.add_argument("--out", type=Path, default=Path("dist"), help="output folder for the ZIP (default: dist)")
     p.set_defaults(run=cmd_release)
+
+    evals_cli.register(commands)
     return parser
 
 
