@@ -95,7 +95,10 @@ def lint(args: list[str], env: Mapping[str, str], start_pid: int) -> int:
         args = [*args, "."]
     import dbos_lint
 
-    return dbos_lint.main(args)
+    code = dbos_lint.main(args)
+    if code == 1 and skill_dir and "--json" not in args:
+        print(f"(the references named above are in {Path(skill_dir) / 'references'})", file=sys.stderr)
+    return code
 
 
 def main(argv: list[str] | None = None) -> int:

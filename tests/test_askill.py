@@ -202,6 +202,7 @@ def test_askill_run_lint_resolves_relative_paths_from_the_callers_directory(proj
     result = stand_in(project, "run", "dbos-python:lint", "--", "app/")
     assert result.returncode == 1, result.stderr
     assert result.stdout.startswith("app/jobs.py:7:12: DBOS201"), result.stdout
+    assert f"references named above are in {skill / 'references'}" in result.stderr
     nested = stand_in(project, "run", "dbos-python:lint", "--", "jobs.py", "--select", "DBOS2", cwd=project / "app")
     assert nested.returncode == 1 and nested.stdout.startswith("jobs.py:7:12: DBOS201"), nested.stderr
     default = stand_in(project, "run", "dbos-python:lint")
