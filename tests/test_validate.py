@@ -118,6 +118,10 @@ CASES: dict[str, tuple[Callable[[Path], object], list[str]]] = {
         edit("askill.yaml", "    description: Say hello\n", ""),
         ["askill.yaml:16: SKL104", "askill.yaml:16: SKL806"],
     ),
+    "SKL806-command-script-not-shipped": (
+        edit("askill.yaml", "run: echo hello", "run: python3 scripts/hello.py"),
+        ["askill.yaml:16: SKL806"],
+    ),
     "SKL807-dependency": (
         edit("askill.yaml", "slug: dbos-python\n", "slug: dbos-python\ndependencies:\n  - lodash\n"),
         ["askill.yaml:16: SKL104", "askill.yaml:16: SKL807"],

@@ -5,7 +5,7 @@ SKL802  description: present, one line askill reads whole, at most 200 character
 SKL803  name / slug: askill's patterns
 SKL804  version: askill's semver (required on the askill target, where `askill publish` needs it)
 SKL805  tags: a list of at most 5 lowercase tags of at most 20 characters
-SKL806  commands: each has a `run` and a `description`
+SKL806  commands: each has a `run` and a `description`, and a skill file its `run` names ships and installs
 SKL807  dependencies: a list of `@scope/name` or `gh:owner/repo` strings
 SKL808  `askill add` would drop a shipped file (names starting with `_`, README.md, dist/, ...)
 """
@@ -174,6 +174,24 @@ def installer_drops(skill: Skill) -> list[Problem]:
     ]
 
 
+def command_scripts(skill: Skill) -> list[Problem]:
+    """SKL806: a skill file a command's `run` names (e.g. scripts/x.py) ships and survives `askill add`."""
+    manifest = skill.manifest
+    commands = manifest.data.get("commands") if manifest and manifest.data else None
+    if not isinstance(commands, dict) or manifest is None or manifest.data is None:
+        return []
+    files, _ = shipped_files(skill.root, manifest.data.get("files"), 1)
+    problems = []
+    for name, spec in commands.items():
+        run = spec.get("run") if isinstance(spec, dict) else None
+        for word in run.split() if isinstance(run, str) else []:
+            relative = "/" in word and not word.startswith(("-", "/", "$", "~")) and "://" not in word
+            if relative and (word not in files or reader.install_skips(word)):
+                message = f"command {name!r} runs {word}, which is not in the installed skill; ship it in files"
+                problems.append(Problem(MANIFEST_FILE, manifest.key_lines.get("commands", 1), "SKL806", message))
+    return problems
+
+
 def check_askill(skill: Skill) -> list[Problem]:
     """The askill rules for a source checkout or a spec-clean build: SKILL.md reads the same in askill and YAML,
     its fields keep askill's limits, askill.yaml's askill keys keep them too, and nothing shipped is dropped."""
@@ -187,4 +205,5 @@ def check_askill(skill: Skill) -> list[Problem]:
         own = {key: manifest.data[key] for key in ASKILL_KEYS if key in manifest.data}
         problems += limits(own, manifest.key_lines, MANIFEST_FILE, target=False)
     problems += installer_drops(skill)
+    problems += command_scripts(skill)
     return problems
