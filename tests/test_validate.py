@@ -53,15 +53,19 @@ def symlink_out(rel: str) -> Callable[[Path], None]:
     return apply
 
 
-def measured(range_: str, *, stale: bool = False) -> Callable[[Path], None]:
-    """alpha-one claims `range_`; docs/compat.json says it fails on 3.3.0 and passes on 3.4.0."""
+def measured(range_: str, *, stale: bool = False, since: bool = True) -> Callable[[Path], None]:
+    """alpha-one claims `range_`; docs/compat.json says it fails on 3.3.0 and passes on 3.4.0: its block at line
+    19 runs on both, the one at line 25 needs 3.4 (its label, line 23, says so when `since`)."""
 
     def apply(root: Path) -> None:
         edit(REF, "tags: [alpha, first]\n", f'tags: [alpha, first]\ndbos: "{range_}"\n')(root)
+        if since:
+            edit(REF, "**Correct** (works)", "**Correct** (works, since 3.4)")(root)
         doc = next(ref.doc for ref in load_skill(root).references if ref.path == REF)
         verdicts = {"3.3.0": {"passed": False, "first_failure": f"{REF}:20 [sqlite] failed"}, "3.4.0": {"passed": True}}
         evidence = {"versions": ["3.3.0", "3.4.0"], "databases": ["sqlite"], "files": {REF: verdicts}}
         evidence["sources"] = {REF: "0" * 16 if stale else compat.examples_digest(doc)}
+        evidence["blocks"] = {f"{REF}:19": {"3.3.0": [], "3.4.0": []}, f"{REF}:25": {"3.3.0": ["sqlite"], "3.4.0": []}}
         write("docs/compat.json", json.dumps(evidence))(root)
 
     return apply
@@ -72,6 +76,7 @@ CASES: dict[str, tuple[Callable[[Path], object], list[str]]] = {
     "SKL001-missing-skill-md": (remove("SKILL.md"), ["SKILL.md:1: SKL001"]),
     "SKL508-range-beyond-evidence": (measured(">=3.3,<4"), [f"{REF}:6: SKL508"]),
     "SKL509-evidence-stale": (measured(">=3.4,<4", stale=True), [f"{REF}:6: SKL509"]),
+    "SKL510-since-unsaid": (measured(">=3.4,<4", since=False), [f"{REF}:25: SKL510"]),
     "SKL002-binary": (write(REF, b"---\x00\x01"), [f"{REF}:1: SKL002"]),
     "SKL002-not-utf8": (write(REF, b"---\ntitle: caf\xe9\n"), [f"{REF}:2: SKL002"]),
     "SKL003-huge": (write(REF, "x" * (1024 * 1024 + 1)), [f"{REF}:1: SKL003"]),
@@ -270,6 +275,11 @@ CASES["SKL101-no-frontmatter"] = (
 
 
 def test_valid_fixture_has_no_problems(valid_skill: Path) -> None:
+    assert problems_of(valid_skill) == []
+
+
+def test_a_range_and_since_notes_that_match_the_evidence_pass(valid_skill: Path) -> None:
+    measured(">=3.4,<4")(valid_skill)
     assert problems_of(valid_skill) == []
 
 

@@ -204,3 +204,56 @@ def check_ranges(skill: Skill) -> list[Problem]:
         if wrong is not None:
             problems.append(Problem(ref.path, ref.doc.key_lines.get("dbos", 1), "SKL508", wrong))
     return problems
+
+
+def block_floor(evidence: Evidence, where: str) -> str | None:
+    """Oldest release of the unbroken passing run that ends at the newest one, for one `path:line` program."""
+    failing = evidence.blocks.get(where)
+    if failing is None:
+        return None
+    lowest = None
+    for version in sorted(evidence.versions, key=Version, reverse=True):
+        if failing.get(version, ["not run"]):
+            break
+        lowest = version
+    return lowest
+
+
+def check_since(skill: Skill) -> list[Problem]:
+    """A block that needs a newer release than the oldest its file's other blocks run on says "since X.Y" in the
+    paragraph just before it (its label line), so a reader on an older release knows which block to skip."""
+    evidence = load(skill.root)
+    if evidence is None:
+        return []
+    problems = []
+    for ref in skill.references:
+        if evidence.sources.get(ref.path) not in (None, examples_digest(ref.doc)):
+            continue  # stale evidence is SKL509's problem
+        floors = {p.line: block_floor(evidence, f"{p.path}:{p.line}") for p in ref.doc.programs}
+        known = [Version(v) for v in floors.values() if v is not None]
+        if not known:
+            continue
+        oldest = min(known)
+        for line, floor in sorted(floors.items()):
+            if floor is None or Version(floor) == oldest:
+                continue
+            before = [text for at, text in ref.doc.paragraphs if at < line]
+            wanted = f"since {short(floor)}"
+            if not before or wanted not in before[-1]:
+                why = f"this block needs dbos {short(floor)}, the others run on {oldest}: say {wanted!r} in its label"
+                problems.append(Problem(ref.path, line, "SKL510", why))
+    return problems
+
+
+def update_ranges(skill: Skill, evidence: Evidence) -> dict[str, str]:
+    """New text of every reference whose `dbos:` line differs from the evidence (path → whole new text)."""
+    changed = {}
+    for ref in skill.references:
+        line = ref.doc.key_lines.get("dbos")
+        supported = evidence.supported_range(ref.path)
+        if line is None or supported is None or (ref.doc.frontmatter or {}).get("dbos") == supported:
+            continue
+        lines = ref.doc.text.split("\n")
+        lines[line - 1] = f'dbos: "{supported}"'
+        changed[ref.path] = "\n".join(lines)
+    return changed

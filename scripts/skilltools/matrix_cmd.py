@@ -40,6 +40,9 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser], sk
     p.add_argument("--jobs", type=int, help="parallel runs per release (default: the checker's)")
     p.add_argument("--json", type=Path, metavar="FILE", help="also write the matrix as JSON")
     p.add_argument("--write", action="store_true", help="record the result in docs/compat.json and docs/compat.md")
+    p.add_argument(
+        "--update-ranges", action="store_true", help="with --write: set each reference's dbos: range to the evidence"
+    )
     p.add_argument("--newest", action="store_true", help="drift watch: the newest release on the registry only")
     p.add_argument("--log", type=Path, help="append pip and checker output here (default: a file in the cache)")
     p.set_defaults(run=cmd_matrix)
@@ -86,6 +89,10 @@ def cmd_matrix(args: argparse.Namespace) -> int:
         write_atomic(root / compat.COMPAT_JSON, text.encode())
         write_atomic(root / compat.COMPAT_MD, compat.to_markdown(evidence).encode())
         print(f"wrote {compat.COMPAT_JSON} and {compat.COMPAT_MD}", file=sys.stderr)
+        if args.update_ranges:
+            for path, new_text in compat.update_ranges(load_skill(root), evidence).items():
+                write_atomic(root / path, new_text.encode())
+                print(f"{path}: dbos range set from the evidence", file=sys.stderr)
     return 1 if any(run.error for run in runs) else 0
 
 

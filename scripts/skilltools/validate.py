@@ -510,6 +510,7 @@ SKILL_CHECKS: tuple[Callable[[Skill], list[Problem]], ...] = (
     check_links,
     check_askill,
     compat.check_ranges,
+    compat.check_since,
 )
 
 
