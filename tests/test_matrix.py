@@ -138,3 +138,19 @@ def test_the_weekly_drift_workflow_runs_the_drift_watch() -> None:
     assert triggers["schedule"][0]["cron"].split()[4] != "*"  # weekly: a fixed day of the week
     steps = " ".join(str(step.get("run", "")) for step in workflow["jobs"]["drift"]["steps"])
     assert "skilltools matrix --newest" in steps
+
+
+def test_update_ranges_rewrites_only_the_dbos_line_of_files_whose_claim_differs(valid_skill: Path) -> None:
+    ref = valid_skill / "references" / "alpha-one.md"
+    ref.write_text(ref.read_text().replace("tags: [alpha, first]\n", 'tags: [alpha, first]\ndbos: ">=3.0,<4"\n'))
+    evidence = compat.Evidence(
+        ["3.3.0", "3.4.0"],
+        ["sqlite"],
+        {"references/alpha-one.md": {"3.3.0": FileVerdict(False, "x"), "3.4.0": FileVerdict(True)}},
+        {},
+        {},
+    )
+    changed = compat.update_ranges(load_skill(valid_skill), evidence)
+    assert list(changed) == ["references/alpha-one.md"]
+    old, new = ref.read_text().split("\n"), changed["references/alpha-one.md"].split("\n")
+    assert [(a, b) for a, b in zip(old, new, strict=True) if a != b] == [('dbos: ">=3.0,<4"', 'dbos: ">=3.4,<4"')]
