@@ -112,8 +112,9 @@ def run_version(
             with log.open("a") as out:
                 out.write(f"$ {' '.join(command)}\n{done.stdout}{done.stderr}\n")
         if not report.exists():
-            tail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-5:])
-            return VersionRun(version, error=f"the checker did not run (exit {done.returncode}):\n{tail}")
+            lines = (done.stderr or done.stdout).strip().splitlines() or ["(no output)"]
+            why = f"the checker did not run (exit {done.returncode}): {lines[-1]}"
+            return VersionRun(version, error="\n".join([why, *lines[-6:-1]]))
         for raw in json.loads(report.read_text()):
             results.append(rejudge(raw, version, befores.get((raw["path"], raw["line"]))))
     return VersionRun(version, tuple(results), seconds=time.monotonic() - started)

@@ -65,6 +65,12 @@ def cmd_matrix(args: argparse.Namespace) -> int:
     databases = ["sqlite", "postgres"] if args.db == "both" else [args.db]
     log = args.log or venvs.cache_root() / "matrix.log"
     log.parent.mkdir(parents=True, exist_ok=True)
+    if "postgres" in databases and not os.environ.get("DBOS_TEST_POSTGRES_URL"):
+        print(
+            "error: --db postgres/both needs DBOS_TEST_POSTGRES_URL (a server it may create databases on)",
+            file=sys.stderr,
+        )
+        return 2
     print(f"venvs: {venvs.cache_root()} (log: {log})", file=sys.stderr)
     try:
         if args.newest:
