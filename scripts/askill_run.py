@@ -3,15 +3,17 @@
 
 askill runs a command inside the installed skill folder, not where you typed it, and passes no variable that
 names your directory. This wrapper finds it: the askill process (an ancestor whose command line holds
-`<skill>:<command>`) still runs in your directory, so on Linux its /proc entry tells. Relative paths then mean
-what you meant. Where that cannot be found (no /proc: macOS, Windows), relative paths are refused with a message
-asking for absolute ones; the wrong tree is never linted. Run directly (without askill), it uses the current
-directory. Standard library only.
+`<skill>:<command>`) still runs in your directory, which /proc tells on Linux, `ps` and `lsof` elsewhere (macOS).
+Relative paths then mean what you meant. Where that cannot be found (Windows, or neither tool), relative paths
+are refused with a message asking for absolute ones; the wrong tree is never linted. Run directly (without
+askill), it uses the current directory. Standard library only.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -25,39 +27,77 @@ rules  list every rule and the skill reference that explains it"""
 _MAX_DEPTH = 16
 
 
-def _proc_parent(pid: int) -> int | None:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    fields = stat[stat.rfind(")") + 2 :].split()  # after "pid (comm) "; comm may hold spaces
-    return int(fields[1]) if len(fields) > 1 and fields[1].isdigit() else None
+class ProcProbe:
+    """Linux: a process's parent, command line and working directory from /proc."""
+
+    def available(self) -> bool:
+        return Path("/proc/self/stat").exists()
+
+    def parent(self, pid: int) -> int | None:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            return None
+        fields = stat[stat.rfind(")") + 2 :].split()  # after "pid (comm) "; comm may hold spaces
+        return int(fields[1]) if len(fields) > 1 and fields[1].isdigit() else None
+
+    def argv(self, pid: int) -> list[str]:
+        try:
+            return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
+        except OSError:
+            return []
+
+    def cwd(self, pid: int) -> Path | None:
+        try:
+            return Path(os.readlink(f"/proc/{pid}/cwd"))
+        except OSError:
+            return None
 
 
-def _proc_argv(pid: int) -> list[str]:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
-    except OSError:
-        return []
+class PsProbe:
+    """Without /proc (macOS, BSD): `ps` for the parent and command line, `lsof` for the working directory."""
+
+    def _run(self, *command: str) -> str:
+        try:
+            done = subprocess.run(command, capture_output=True, text=True, timeout=10)
+        except (OSError, subprocess.SubprocessError):
+            return ""
+        return done.stdout if done.returncode == 0 else ""
+
+    def available(self) -> bool:
+        return bool(shutil.which("ps") and shutil.which("lsof"))
+
+    def parent(self, pid: int) -> int | None:
+        out = self._run("ps", "-o", "ppid=", "-p", str(pid)).strip()
+        return int(out) if out.isdigit() else None
+
+    def argv(self, pid: int) -> list[str]:
+        return self._run("ps", "-ww", "-o", "args=", "-p", str(pid)).split()  # words are enough to find `run <target>`
+
+    def cwd(self, pid: int) -> Path | None:
+        out = self._run("lsof", "-a", "-p", str(pid), "-d", "cwd", "-Fn")
+        names = [line[1:] for line in out.splitlines() if line.startswith("n")]
+        return Path(names[0]) if names else None
 
 
-def askill_caller_dir(env: Mapping[str, str], start_pid: int) -> Path | None:
+def askill_caller_dir(env: Mapping[str, str], start_pid: int, probe: ProcProbe | PsProbe | None = None) -> Path | None:
     """The directory `askill run` was typed in: the cwd of the ancestor running `askill run <skill>:<command>`.
 
-    None when it cannot be found (no /proc, or no such ancestor).
+    None when it cannot be found (neither /proc nor ps + lsof, or no such ancestor).
     """
+    if probe is None:
+        probe = next((p for p in (ProcProbe(), PsProbe()) if p.available()), None)
+        if probe is None:
+            return None
     target = f"{env.get('ASKILL_SKILL_NAME', '')}:{env.get('ASKILL_COMMAND', '')}"
     pid: int | None = start_pid
     for _ in range(_MAX_DEPTH):
         if pid is None or pid <= 1:
             return None
-        argv = _proc_argv(pid)
+        argv = probe.argv(pid)
         if "run" in argv and target in argv[argv.index("run") + 1 :]:
-            try:
-                return Path(os.readlink(f"/proc/{pid}/cwd"))
-            except OSError:
-                return None
-        pid = _proc_parent(pid)
+            return probe.cwd(pid)
+        pid = probe.parent(pid)
     return None
 
 

@@ -211,6 +211,31 @@ def test_askill_run_lint_resolves_relative_paths_from_the_callers_directory(proj
     assert rules.returncode == 0 and "DBOS201" in rules.stdout
 
 
+@pytest.mark.parametrize("probe_name", ["ProcProbe", "PsProbe"])
+def test_caller_dir_probes_find_the_askill_ancestor(tmp_path: Path, probe_name: str) -> None:
+    sys.path.insert(0, str(REPO / "scripts"))
+    import askill_run
+
+    probe = getattr(askill_run, probe_name)()
+    if not probe.available():
+        pytest.fail(f"{probe_name} needs /proc, or ps and lsof, on the test machine", pytrace=False)
+    env = {"ASKILL_SKILL_NAME": "dbos-python", "ASKILL_COMMAND": "lint"}
+    sleeper = [sys.executable, "-c", "import time; print('ready', flush=True); time.sleep(60)"]
+    pipe = subprocess.PIPE
+    askill = subprocess.Popen([*sleeper, "run", "dbos-python:lint", "--", "app/"], cwd=tmp_path, stdout=pipe, text=True)
+    other = subprocess.Popen([*sleeper, "run", "dbos-python:rules"], cwd=tmp_path, stdout=pipe, text=True)
+    try:
+        assert askill.stdout is not None and other.stdout is not None
+        assert askill.stdout.readline() == other.stdout.readline() == "ready\n"
+        assert askill_run.askill_caller_dir(env, askill.pid, probe) == tmp_path
+        assert askill_run.askill_caller_dir(env, other.pid, probe) is None  # another command: not our caller
+        assert probe.parent(askill.pid) == os.getpid()
+    finally:
+        for process in (askill, other):
+            process.kill()
+            process.wait()
+
+
 def test_askill_run_lint_refuses_relative_paths_when_the_caller_is_unknown(project: Path) -> None:
     skill = project / ".agents" / "skills" / "dbos-python"
     (skill / "app").mkdir()
