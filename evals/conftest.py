@@ -157,10 +157,13 @@ class Procs:
     log_dir: Path
     children: list[Child] = field(default_factory=list)
 
-    def spawn(self, name: str, args: Sequence[str], env: Mapping[str, str] | None = None) -> Child:
-        """Run ``python *args`` with cwd=workdir and the code under test on PYTHONPATH."""
+    def spawn(
+        self, name: str, args: Sequence[str], env: Mapping[str, str] | None = None, *, code: Path | None = None
+    ) -> Child:
+        """Run ``python *args`` with cwd=workdir and ``code`` (default: the code under test) first on PYTHONPATH."""
         full_env = {**os.environ, **(env or {}), "PYTHONUNBUFFERED": "1", "PYTHONDONTWRITEBYTECODE": "1"}
-        full_env["PYTHONPATH"] = os.pathsep.join([str(self.workdir), full_env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+        paths = [str(code or self.workdir), full_env.get("PYTHONPATH", "")]
+        full_env["PYTHONPATH"] = os.pathsep.join(p for p in paths if p)
         log = self.log_dir / f"{name}-{len(self.children)}.log"
         with log.open("wb") as out:
             popen = subprocess.Popen(
