@@ -80,12 +80,10 @@ def test_build_refuses_an_invalid_skill(valid_skill: Path, tmp_path: Path, capsy
     assert not (tmp_path / "dist").exists()
 
 
-def test_agents_md_orders_by_priority_and_demotes_headings(valid_skill: Path) -> None:
+def test_agents_md_lists_each_reference_in_one_line_under_its_category(valid_skill: Path) -> None:
     compiled = compile_agents(load_skill(valid_skill))
-    assert "## Contents" in compiled
-    assert "## 1 Alpha" in compiled and "### 1.1 Do the first thing" in compiled
-    assert "#### Why" in compiled  # '### Why' of the rule, two levels down
-    assert "```python expect=ValueError" in compiled
+    assert "### 1. Alpha (CRITICAL)\n\n- [alpha-one](references/alpha-one.md): **Do the first thing.**" in compiled
+    assert "```python" not in compiled  # the digest links the examples, it does not copy them
 
 
 def test_checked_in_agents_md_is_fresh() -> None:

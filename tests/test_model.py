@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 from skilltools import examples, load_skill
-from skilltools.build import compile_agents
 from skilltools.coverage_api import introspect
 from skilltools.coverage_scan import scan_program
 from skilltools.model import Link
@@ -101,17 +100,6 @@ def test_a_reference_style_definition_leaving_the_skill_is_reported(valid_skill:
     skill_md = valid_skill / "SKILL.md"
     skill_md.write_text(skill_md.read_text() + "\n[idx]: ../SKILL.md\n")
     assert [f"{p.path}:{p.line}: {p.id}" for p in validate(load_skill(valid_skill))] == ["SKILL.md:17: SKL401"]
-
-
-def test_agents_md_re_aims_reference_style_definitions_and_leaves_code_spans_alone(valid_skill: Path) -> None:
-    path = valid_skill / REF
-    text = path.read_text().replace("Because.", "Because, see [the index][idx] and `[x](alpha-one.md)`.")
-    path.write_text(text + "\n[idx]: ../SKILL.md\n")
-    skill = load_skill(valid_skill)
-    assert [str(p) for p in validate(skill)] == []
-    agents = compile_agents(skill)
-    assert "[idx]: SKILL.md" in agents and "../SKILL.md" not in agents
-    assert "`[x](alpha-one.md)`" in agents
 
 
 def test_the_coverage_scan_needs_only_the_model() -> None:
