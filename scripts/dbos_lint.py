@@ -5,6 +5,9 @@ Only code that imports dbos is checked for DBOS rules: names resolve through the
 Workflow and step bodies are the statements of a function decorated with @DBOS.workflow / @DBOS.step
 (with or without parentheses, also in @DBOS.dbos_class classes). Nested functions and lambdas are not
 part of the body: they may run as a step (DBOS.run_step) or never, so body rules skip them.
+
+Each module is parsed once and walked once (scope by scope, in source order); checks that need facts from
+the whole module (which functions are workflows, where DBOS is launched) are settled after the walk.
 """
 
 from __future__ import annotations
@@ -15,94 +18,148 @@ import io
 import json
 import os
 import re
+import stat
+import subprocess
 import sys
 import tokenize
 import warnings
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-_T = TypeVar("_T")
+_V = TypeVar("_V")
 
 
 @dataclass(frozen=True)
 class Rule:
     name: str
-    message: str  # str.format template; slots are filled by the visitor
+    message: str  # str.format template; slots are filled by the checker
     reference: str  # the skill file that documents the rule ("" for DBOS001)
+    summary: str  # what it flags: the row of --list-rules and of docs/authoring.md's table
+    in_tests: str = "checked"  # how test files (test_*.py, *_test.py, conftest.py) are linted
+    opt_in: bool = False  # reported only when named in --select
 
 
-def _rule(name: str, message: str, ref: str) -> Rule:
-    return Rule(name, message, f"references/{ref}.md")
+def _rule(name: str, message: str, ref: str, summary: str, in_tests: str = "checked", opt_in: bool = False) -> Rule:
+    return Rule(name, message, f"references/{ref}.md", summary, in_tests, opt_in)
 
 
+_TEST_CLOCK = "clock and environment reads skipped (timing and crash hooks)"
 RULES: dict[str, Rule] = {
-    "DBOS001": Rule("syntax-error", "syntax error: {error}", ""),
+    "DBOS001": Rule("syntax-error", "{error}", "", "a file that cannot be read or parsed as Python"),
     "DBOS101": _rule(
-        "dbos-at-import",
-        "{call} runs at import time; configure and launch DBOS under "
+        "launch-at-import",
+        "DBOS.launch() runs at import time; launch DBOS under "
         '`if __name__ == "__main__":`, in main() or in a lifespan',
         "lifecycle-launch",
+        "`DBOS.launch()` at module import time (not under `__main__`, a function or a lifespan)",
     ),
     "DBOS102": _rule(
-        "removed-config-key", "DBOSConfig key {key!r} was removed in DBOS 3.x; {hint}", "lifecycle-config"
+        "removed-config-key",
+        "DBOSConfig key {key!r} was removed in DBOS 3.x; {hint}",
+        "lifecycle-config",
+        "`DBOSConfig` keys removed in 3.x (`database_url`, `application_database_url`, `app_db_*`, "
+        "`sys_db_name`, `admin_port`), also in a dict returned by a `-> DBOSConfig` function",
     ),
     "DBOS103": _rule(
         "removed-framework-arg",
         "DBOS({arg}=...) was removed in DBOS 3.x; pass only config=... and launch DBOS from the app's lifespan or main",
         "lifecycle-web-frameworks",
+        "`DBOS(fastapi=...)`, `DBOS(flask=...)` (removed in 3.x)",
+    ),
+    "DBOS104": _rule(
+        "dbos-at-import",
+        "DBOS(...) is constructed at import time: importing this module reads the config and claims the one "
+        "DBOS instance; construct it in main() or a lifespan",
+        "lifecycle-launch",
+        "`DBOS(...)` constructed at module import time (`dbos init`'s template does this)",
+        opt_in=True,
     ),
     "DBOS201": _rule(
         "nondeterministic-call",
         "{call} in a workflow gives a different value on replay; "
         "move it into a step or pass the value in as an argument",
         "workflow-determinism",
+        "non-deterministic call in a workflow body (`time.time`, `random.*`, `uuid.uuid4`, `datetime.now`, "
+        "`os.environ`/`os.getenv` reads, ...), also through a same-module helper it calls",
+        in_tests=_TEST_CLOCK,
     ),
-    "DBOS202": _rule("io-in-workflow", "{call} in a workflow {hint}", "workflow-determinism"),
-    "DBOS203": _rule(
-        "global-state",
-        "`{stmt} {names}` assigned in a {kind}: the change is not "
-        "checkpointed and is lost on recovery; return values instead",
+    "DBOS202": _rule(
+        "io-in-workflow",
+        "{call} in a workflow {hint}",
         "workflow-determinism",
+        "I/O in a workflow body outside a step (`open`, `requests`, `httpx`, `urllib`, `socket`, `subprocess`, "
+        "database cursors and connections, `time.sleep`, ...)",
+        in_tests="sleeps skipped (they simulate work)",
+    ),
+    "DBOS203": _rule(
+        "module-state-in-workflow",
+        "module state {names} changed in workflow {func}: the change is not checkpointed, "
+        "so a replay repeats it and a new process starts from scratch; return values instead",
+        "workflow-determinism",
+        "module-level state changed in a workflow body (`global x; x = ...`, `x.append(...)`, `x[k] = ...`)",
+        in_tests="skipped (counters are instrumentation)",
     ),
     "DBOS204": _rule(
         "start-workflow-id-kwarg",
         "{call}(..., workflow_id=...) passes workflow_id to the "
         "workflow function; wrap the call in `with SetWorkflowID(...)`",
         "workflow-background-handles",
+        "`DBOS.start_workflow(..., workflow_id=...)` (the keyword is forwarded to the workflow function)",
     ),
     "DBOS205": _rule(
         "workflow-in-thread",
         "workflow {func} started through {via}; use DBOS.start_workflow or a queue to run it in the background",
         "workflow-background-handles",
+        "a workflow started from a thread (`threading.Thread(target=wf)`, `executor.submit(wf)`)",
     ),
     "DBOS206": _rule(
+        "sync-call-in-async",
+        "{call}() raises RuntimeError inside a running event loop (async {kind} {func}); "
+        "use `await {call}_async(...)`",
+        "workflow-async",
+        "a DBOS method that raises RuntimeError in a running event loop, called in any `async def` "
+        "(workflow, step, lifespan, endpoint); its `_async` twin exists",
+    ),
+    "DBOS207": _rule(
         "blocking-call-in-async",
         "{call}() blocks the event loop in async {kind} {func}; use `await {call}_async(...)`",
         "workflow-async",
+        "`DBOS.start_workflow`, `DBOS.enqueue_workflow` or `queue.enqueue` in an async workflow or step",
+    ),
+    "DBOS208": _rule(
+        "thread-in-workflow",
+        "{call} in workflow {func} runs outside its checkpoints: a replay starts it again and nothing "
+        "waits for it durably; start a workflow, enqueue it, or await a step",
+        "workflow-determinism",
+        "`threading.Thread(...)`, `asyncio.create_task(...)` or `asyncio.ensure_future(...)` in a workflow body",
     ),
     "DBOS301": _rule(
         "workflow-op-in-step",
         "{call} inside step {func}; start workflows, recv and sleep from the workflow, not from a step",
         "step-basics",
+        "`DBOS.start_workflow`/`enqueue_workflow`/`recv`/`sleep`, or a workflow call, inside a step",
     ),
     "DBOS302": _rule(
         "removed-transaction",
         "{what} was removed in DBOS 3.x; use a step, or "
         "SQLAlchemyDatasource with @ds.transaction() and ds.sql_session()",
         "step-transactions",
+        "`@DBOS.transaction` or `DBOS.sql_session` (removed in 3.x)",
     ),
     "DBOS401": _rule(
         "queue-constructor",
         "Queue(...) cannot be constructed in DBOS 3.x; use "
         "DBOS.register_queue(...) after DBOS.launch(), or DBOS.retrieve_queue(...)",
         "queue-basics",
+        "`Queue(...)` constructed directly (removed in 3.x)",
     ),
     "DBOS402": _rule(
         "register-queue-before-launch",
         "DBOS.register_queue(...) {when}; it writes to the system database, so call it after DBOS.launch()",
         "queue-basics",
+        "`DBOS.register_queue(...)` at import time, or between `DBOS(...)` and `DBOS.launch()`",
     ),
     "DBOS403": _rule(
         "missing-partition-key",
@@ -110,12 +167,15 @@ RULES: dict[str, Rule] = {
         "queue_partition_key: the workflow is never dequeued; wrap it in "
         "`with SetEnqueueOptions(queue_partition_key=...)`",
         "queue-partitioning",
+        "enqueue on a queue registered with a `partition_*` limit (resolved by scope) without "
+        "`queue_partition_key`",
     ),
     "DBOS601": _rule(
         "removed-scheduled",
         "@DBOS.scheduled was removed in DBOS 3.x; register the workflow "
         "with DBOS.create_schedule(...) or DBOS.apply_schedules(...)",
         "pattern-scheduled",
+        "`@DBOS.scheduled` (removed in 3.x)",
     ),
 }
 
@@ -170,6 +230,45 @@ ASYNC_VARIANTS = frozenset(
         "write_stream",
     }
 )
+# The DBOS classmethods that call check_async(): they raise RuntimeError in a running event loop
+# (tests compare with the installed dbos source).
+RAISES_IN_LOOP = frozenset(
+    {
+        "cancel_workflows",
+        "close_stream",
+        "delete_queue",
+        "delete_workflows",
+        "deprecate_patch",
+        "fork_workflow",
+        "get_all_events",
+        "get_event",
+        "get_result",
+        "get_workflow_status",
+        "list_queued_workflows",
+        "list_queues",
+        "list_workflow_steps",
+        "list_workflows",
+        "patch",
+        "read_stream",
+        "read_stream_offset",
+        "recv",
+        "register_queue",
+        "resume_workflow",
+        "resume_workflows",
+        "retrieve_queue",
+        "retrieve_workflow",
+        "rewind_workflow",
+        "run_step",
+        "send",
+        "send_bulk",
+        "set_event",
+        "set_workflow_delay",
+        "sleep",
+        "update_workflow_attributes",
+        "wait_first",
+        "write_stream",
+    }
+)
 
 _APP_DB = "there is no application database; use system_database_url (SQLAlchemyDatasource for app tables)"
 REMOVED_CONFIG_KEYS: dict[str, str] = {
@@ -179,7 +278,7 @@ REMOVED_CONFIG_KEYS: dict[str, str] = {
     "admin_port": "the HTTP admin server is gone",
     "run_admin_server": "the HTTP admin server is gone",
 }
-_NONDET_CALLS = frozenset(
+_CLOCK_CALLS = frozenset(
     {
         "time.time",
         "time.time_ns",
@@ -187,17 +286,14 @@ _NONDET_CALLS = frozenset(
         "time.monotonic_ns",
         "time.perf_counter",
         "time.perf_counter_ns",
-        "uuid.uuid1",
-        "uuid.uuid4",
         "datetime.datetime.now",
         "datetime.datetime.utcnow",
         "datetime.datetime.today",
         "datetime.date.today",
-        "os.getenv",
-        "os.environ.get",
-        "os.urandom",
     }
 )
+_ENV_CALLS = frozenset({"os.getenv", "os.environ.get"})
+_NONDET_CALLS = _CLOCK_CALLS | _ENV_CALLS | {"uuid.uuid1", "uuid.uuid4", "os.urandom"}
 _NONDET_MODULES = ("random.", "secrets.")
 _SLEEPS = frozenset({"time.sleep", "asyncio.sleep"})
 _IO_CALLS = frozenset(
@@ -208,6 +304,7 @@ _IO_CALLS = frozenset(
         "os.system",
         "os.popen",
         "sqlite3.connect",
+        "sqlalchemy.create_engine",
         "requests.Session",
         "httpx.Client",
         "httpx.AsyncClient",
@@ -228,9 +325,13 @@ _IO_MODULES = (
     "subprocess.",
     "psycopg.",
     "psycopg2.",
+    "asyncpg.",
     "smtplib.",
     "ftplib.",
 )
+_DB_METHODS = frozenset({"execute", "executemany", "executescript", "cursor", "commit"})
+_ENGINE_METHODS = frozenset({"begin", "connect"})
+_TASKS = frozenset({"threading.Thread", "asyncio.create_task", "asyncio.ensure_future"})
 _BUILTINS = frozenset({"open", "input"})
 _STARTERS = {"start_workflow": 0, "start_workflow_async": 0, "enqueue_workflow": 1, "enqueue_workflow_async": 1}
 _NOT_IN_STEP = frozenset(
@@ -244,10 +345,19 @@ _NOT_IN_STEP = frozenset(
         *_STARTERS,
     }
 )
-_BODY = ("workflow", "step")
-_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+_BLOCKING = frozenset({"start_workflow", "enqueue_workflow", "enqueue_workflow_with_options"})
+_MUTATORS = frozenset(
+    {"append", "extend", "insert", "pop", "popitem", "remove", "clear", "update", "add", "discard", "setdefault"}
+)
 _SKIP_DIRS = frozenset({".venv", "venv", "__pycache__", "node_modules"})
 _NOQA = re.compile(r"#\s*noqa(?::\s*(?P<ids>[A-Z]+[0-9]+(?:\s*,\s*[A-Z]+[0-9]+)*))?", re.IGNORECASE)
+_PY_SUFFIXES = (".py", ".pyi", ".pyw")
+
+
+def is_test_file(path: str) -> bool:
+    """test_*.py, *_test.py or conftest.py: pytest's test modules."""
+    name = Path(path).name
+    return name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"
 
 
 @dataclass(frozen=True, order=True)
@@ -258,6 +368,7 @@ class Finding:
     id: str
     message: str
     reference: str
+    slots: tuple[tuple[str, str], ...] = field(default=(), compare=False, repr=False)  # the template's values
 
     def __str__(self) -> str:
         see = f" (see {self.reference})" if self.reference else ""
@@ -275,13 +386,20 @@ class Finding:
         }
 
 
+
+
+# ---- syntax helpers
+
+
 def _dotted(node: ast.AST) -> str | None:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        base = _dotted(node.value)
-        return f"{base}.{node.attr}" if base else None
-    return None
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
 
 
 def _strip(node: ast.expr) -> ast.expr:
@@ -297,7 +415,7 @@ def _walk_own(nodes: Iterable[ast.AST]) -> Iterator[ast.AST]:
     while stack:
         node = stack.pop()
         yield node
-        if not isinstance(node, _SCOPES):
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
             stack.extend(ast.iter_child_nodes(node))
 
 
@@ -324,108 +442,148 @@ def _is_main_guard(test: ast.expr) -> bool:
     )
 
 
-class _Module:
-    """What one module defines: import aliases, workflows, queues, config dicts.
+def _mentions_launch(test: ast.expr) -> bool:
+    """`if launched:`, `if dbos._launched:`: code that only runs once DBOS is launched."""
+    return any(
+        "launch" in (n.id if isinstance(n, ast.Name) else n.attr).lower()
+        for n in ast.walk(test)
+        if isinstance(n, (ast.Name, ast.Attribute))
+    )
 
-    Variables are keyed by (scope, name), the scope being the id() of the enclosing function, lambda,
-    class or module, so `queue` in one function is not `queue` in another."""
 
-    def __init__(self, tree: ast.Module) -> None:
-        self.root = id(tree)
+def _str(node: ast.AST | None) -> str | None:
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+
+
+_MUTABLE = (ast.List, ast.Dict, ast.Set, ast.ListComp, ast.DictComp, ast.SetComp)
+_MUTABLE_CALLS = frozenset({"list", "dict", "set", "defaultdict", "deque", "Counter", "OrderedDict"})
+
+
+def _mutable(value: ast.expr | None) -> bool:
+    if isinstance(value, _MUTABLE):
+        return True
+    if isinstance(value, ast.Call):
+        name = _dotted(value.func) or ""
+        return name.rsplit(".", 1)[-1] in _MUTABLE_CALLS
+    return False
+
+
+# ---- the checker: one walk, scope by scope
+
+
+@dataclass(eq=False)
+class _Frame:
+    kind: str  # module | main | class | function | workflow | step
+    scope: int  # id() of the function, lambda, class or module node
+    parent: _Frame | None = None
+    node: ast.AST | None = None
+    import_time: bool = False
+    is_async: bool = False
+    name: str = ""
+    top_level: bool = False  # a function defined directly in the module body
+    returns_config: bool = False  # annotated `-> DBOSConfig`
+    keyed: int = 0  # enclosing `with SetEnqueueOptions(queue_partition_key=...)` blocks
+    launched: int = 0  # enclosing `if <...launched...>:` blocks at import time
+    events: list[tuple[int, int, str, ast.Call]] = field(default_factory=list)  # construct/launch/register
+
+    def chain(self) -> Iterator[_Frame]:
+        frame: _Frame | None = self
+        while frame is not None:
+            yield frame
+            frame = frame.parent
+
+
+class _Exit(ast.AST):
+    """Pushed after a block's statements: leaving it ends a `with`/`if` condition."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__()
+        self.what = what
+
+
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+_LEAF_FIELDS = frozenset({"ctx", "op", "ops", "type_comment", "kind"})
+
+
+def _fields(cls: type) -> tuple[str, ...]:
+    found = _CHILD_FIELDS.get(cls)
+    if found is None:
+        found = _CHILD_FIELDS[cls] = tuple(f for f in getattr(cls, "_fields", ()) if f not in _LEAF_FIELDS)
+    return found
+
+
+Handler = Callable[["_Checker", ast.AST, _Frame], bool]
+
+
+class _Checker:
+    """Walks one module once; records findings through report()."""
+
+    def __init__(self, tree: ast.Module, path: str, source: str) -> None:
+        self.path = path
+        self.is_test = is_test_file(path)
+        self.root = _Frame("module", id(tree), node=tree, import_time=True)
         self.aliases: dict[str, str] = {}
+        self.findings: list[Finding] = []
+        self.pending: list[tuple[list[ast.AST], _Frame]] = []
+        self.deferred: list[Callable[[], None]] = []
         self.wf_funcs: dict[str, tuple[bool, frozenset[str]]] = {}  # name -> (is_async, params)
         self.wf_methods: dict[str, tuple[bool, frozenset[str]]] = {}
-        self.queue_vars: dict[tuple[int, str], tuple[str | None, bool]] = {}  # var -> (queue name, partitioned)
-        self.partitioned_names: set[str] = set()
-        self.strings: dict[str, str] = {}
+        self.strings: dict[tuple[int, str], str] = {}
         self.dicts: dict[tuple[int, str], ast.Dict] = {}
-        self.config_vars: set[str] = set()
+        self.queue_vars: dict[tuple[int, str], tuple[str | None, bool]] = {}  # (queue name, partitioned)
+        self.queue_regs: dict[str, dict[int, bool]] = {}  # queue name -> scope -> partitioned
+        self.config_vars: set[tuple[int, str]] = set()
+        self.subscript_keys: dict[tuple[int, str], list[ast.expr]] = {}
         self.datasources: set[str] = set()
-        self.before_launch: set[int] = set()  # id() of register_queue calls preceding DBOS.launch()
-        nodes = list(ast.walk(tree))
-        for node in nodes:
-            self._import(node)
-        self.uses_dbos = "dbos" in {v.split(".")[0] for v in self.aliases.values()}
-        if not self.uses_dbos:
+        self.module_state: set[str] = set()
+        self.helpers: dict[str, str] = {}  # top-level plain function -> "time.time() on line 3"
+        self.sleep_args: set[int] = set()
+        self.awaited: set[int] = set()
+        self.reserves = False
+        self.frames: list[_Frame] = []
+        self.stack: list[ast.AST] = []
+
+    # ---- driver
+    def run(self, tree: ast.Module) -> None:
+        self.pending.append((list(tree.body), self.root))
+        handlers = _HANDLERS
+        index = 0
+        while index < len(self.pending):
+            body, frame = self.pending[index]
+            index += 1
+            self.frames.append(frame)
+            stack = self.stack = list(reversed(body))
+            while stack:
+                node = stack.pop()
+                cls = type(node)
+                handler = handlers.get(cls)
+                if handler is not None and handler(self, node, frame):
+                    continue
+                children: list[ast.AST] = []
+                for name in _fields(cls):
+                    value = getattr(node, name, None)
+                    if type(value) is list:
+                        children.extend(v for v in value if isinstance(v, ast.AST))
+                    elif isinstance(value, ast.AST):
+                        children.append(value)
+                children.reverse()
+                stack.extend(children)
+        if not any(v.split(".")[0] == "dbos" for v in self.aliases.values()):
+            self.findings.clear()
             return
-        scope_of: dict[int, int] = {}
-        for scope in [tree, *(n for n in nodes if isinstance(n, _SCOPES))]:
-            body = [scope.body] if isinstance(scope, ast.Lambda) else scope.body
-            scope_of.update((id(n), id(scope)) for n in _walk_own(body))
-        assigns = [
-            ((scope_of.get(id(n), self.root), t.id), n.value, n)
-            for n in nodes
-            if isinstance(n, (ast.Assign, ast.AnnAssign))
-            and n.value is not None
-            and isinstance(t := n.targets[0] if isinstance(n, ast.Assign) else n.target, ast.Name)
-        ]
-        for key, value, stmt in assigns:
-            if self.call_to(value) == "dbos.DBOS":  # `app = DBOS(...)`, then `app.launch()`
-                self.aliases[key[1]] = "dbos.DBOS"
-            elif isinstance(value, ast.Constant) and isinstance(value.value, str):
-                self.strings[key[1]] = value.value
-            elif isinstance(value, ast.Dict):
-                self.dicts[key] = value
-            if isinstance(stmt, ast.AnnAssign) and self.resolve(stmt.annotation) == "dbos.DBOSConfig":
-                self.config_vars.add(key[1])
-        for node in nodes:
-            q = self.resolve(node.func) if isinstance(node, ast.Call) else None
-            if isinstance(node, ast.Call) and q in ("dbos.DBOS.register_queue", "dbos.DBOS.register_queue_async"):
-                name = self.queue_name(_arg(node, 0, "name"), self.root)
-                if name and _partitioned(node):
-                    self.partitioned_names.add(name)
-            elif isinstance(node, ast.Call) and q == "dbos.DBOS" and isinstance(c := _kwarg(node, "config"), ast.Name):
-                self.config_vars.add(c.id)
-        for key, value, _ in assigns:
-            self._assign(key, value)
-        class_methods = {id(f) for n in nodes if isinstance(n, ast.ClassDef) for f in n.body}
-        registers = any(self.call_to(n) == "dbos.DBOS.register_queue" for n in nodes if isinstance(n, ast.Call))
-        for node in nodes:
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
-                self.decorator_kind(d) == "workflow" for d in node.decorator_list
-            ):
-                table = self.wf_methods if id(node) in class_methods else self.wf_funcs
-                params = [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]
-                table[node.name] = (isinstance(node, ast.AsyncFunctionDef), frozenset(a.arg for a in params))
-            if registers and isinstance(stmts := getattr(node, "body", None), list):
-                self._order(stmts)
+        for check in self.deferred:
+            check()
+        for frame in self.frames:
+            self._order(frame)
+        self._config_vars()
 
-    def _import(self, node: ast.AST) -> None:
-        if isinstance(node, ast.Import):
-            for a in node.names:
-                self.aliases[a.asname or a.name.split(".")[0]] = _canon(a.name if a.asname else a.name.split(".")[0])
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            for a in node.names:
-                if a.name != "*":
-                    self.aliases[a.asname or a.name] = f"{_canon(node.module)}.{a.name}"
+    def report(self, rule_id: str, node: ast.AST, **slots: str) -> None:
+        rule = RULES[rule_id]
+        line, col = getattr(node, "lineno", 1), getattr(node, "col_offset", 0) + 1
+        message = rule.message.format(**slots)
+        self.findings.append(Finding(self.path, line, col, rule_id, message, rule.reference, tuple(slots.items())))
 
-    def _assign(self, key: tuple[int, str], value: ast.expr) -> None:
-        q = self.call_to(value) or ""
-        call = value.value if isinstance(value, ast.Await) else value
-        if not isinstance(call, ast.Call):
-            return
-        if q.startswith(("dbos.DBOS.register_queue", "dbos.DBOS.retrieve_queue")):
-            name = self.queue_name(_arg(call, 0, "name"), key[0])
-            self.queue_vars[key] = (name, _partitioned(call) or name in self.partitioned_names)
-        elif q.endswith("SQLAlchemyDatasource.create"):
-            self.datasources.add(key[1])
-        elif self.decorator_kind(call.func) == "workflow" and call.args:
-            self.wf_funcs[key[1]] = (False, frozenset())  # name = DBOS.workflow()(func)
-
-    def _order(self, body: list[ast.stmt]) -> None:
-        calls = [[c for c in _walk_own([s]) if isinstance(c, ast.Call)] for s in body]
-        launch = next(
-            (i for i, cs in enumerate(calls) if any(self.resolve(c.func) == "dbos.DBOS.launch" for c in cs)), None
-        )
-        for cs in calls[:launch] if launch is not None else []:
-            self.before_launch.update(id(c) for c in cs if self.resolve(c.func) == "dbos.DBOS.register_queue")
-
-    def var(self, table: dict[tuple[int, str], _T], scope: int, node: ast.expr | None) -> _T | None:
-        """A variable's entry: the innermost scope's, else the module's."""
-        if not isinstance(node, ast.Name):
-            return None
-        return table.get((scope, node.id), table.get((self.root, node.id)))
-
+    # ---- names
     def resolve(self, node: ast.AST) -> str | None:
         """The imported thing an expression names, e.g. `D.step` -> `dbos.DBOS.step`."""
         dotted = _dotted(node)
@@ -437,10 +595,15 @@ class _Module:
             return f"builtins.{head}" if head in _BUILTINS and not rest else None
         return f"{target}.{rest}" if rest else target
 
-    def call_to(self, node: ast.expr) -> str | None:
-        if isinstance(node, ast.Await):
-            node = node.value
-        return self.resolve(node.func) if isinstance(node, ast.Call) else None
+    def lookup(self, table: dict[tuple[int, str], _V], frame: _Frame, node: ast.AST | None) -> _V | None:
+        """A variable's entry in the innermost enclosing scope that has one."""
+        if not isinstance(node, ast.Name):
+            return None
+        for f in frame.chain():
+            found = table.get((f.scope, node.id))
+            if found is not None:
+                return found
+        return None
 
     def decorator_kind(self, dec: ast.expr) -> str | None:
         target = _strip(dec)
@@ -449,23 +612,29 @@ class _Module:
             return "workflow"
         if q in ("dbos.DBOS.step", "dbos.DBOS.transaction"):
             return "step"
-        if (
-            isinstance(target, ast.Attribute)
-            and target.attr == "transaction"
-            and isinstance(target.value, ast.Name)
-            and target.value.id in self.datasources
-        ):
+        if isinstance(target, ast.Attribute) and target.attr == "transaction" and _dotted(target.value) in self.datasources:
             return "step"
         return None
 
-    def queue_name(self, node: ast.expr | None, scope: int) -> str | None:
+    def queue_name(self, node: ast.expr | None, frame: _Frame) -> str | None:
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             return node.value
         if isinstance(node, ast.Name):
-            return self.strings.get(node.id)
-        if isinstance(node, ast.Attribute) and node.attr == "name" and isinstance(node.value, ast.Name):
-            return (self.var(self.queue_vars, scope, node.value) or (None, False))[0]
+            return self.lookup(self.strings, frame, node)
+        if isinstance(node, ast.Attribute) and node.attr == "name":
+            return (self.lookup(self.queue_vars, frame, node.value) or (None, False))[0]
         return None
+
+    def partitioned(self, name: str, frame: _Frame) -> bool:
+        """Whether queue `name` is partitioned where `frame` uses it: the nearest registration in scope,
+        else every registration in the module agrees."""
+        regs = self.queue_regs.get(name)
+        if not regs:
+            return False
+        for f in frame.chain():
+            if f.scope in regs:
+                return regs[f.scope]
+        return all(regs.values())
 
     def workflow(self, node: ast.expr | None) -> tuple[str, bool, frozenset[str]] | None:
         """(display name, is_async, params) when `node` names a workflow function of this module."""
@@ -475,315 +644,545 @@ class _Module:
             return (_dotted(node) or node.attr, *self.wf_methods[node.attr])
         return None
 
-
-def _canon(module: str) -> str:
-    return "dbos" if module.split(".")[0] == "dbos" else module
-
-
-@dataclass
-class _Frame:
-    kind: str  # module | main | class | function | workflow | step
-    import_time: bool = False
-    is_async: bool = False
-    name: str = ""
-    assigned: frozenset[str] = frozenset()
-    scope: int = 0  # id() of the function, lambda, class or module node
-    partition_keyed: int = 0  # enclosing `with SetEnqueueOptions(queue_partition_key=...)` blocks
-
-
-class _Visitor(ast.NodeVisitor):
-    """Detects; only records findings through report()."""
-
-    def __init__(self, module: _Module, path: str) -> None:
-        self.m = module
-        self.path = path
-        self.findings: list[Finding] = []
-        self.frames = [_Frame("module", import_time=True, scope=module.root)]
-
-    def report(self, rule_id: str, node: ast.AST, **slots: str) -> None:
-        rule = RULES[rule_id]
-        line, col = getattr(node, "lineno", 1), getattr(node, "col_offset", 0) + 1
-        self.findings.append(Finding(self.path, line, col, rule_id, rule.message.format(**slots), rule.reference))
-
-    @property
-    def frame(self) -> _Frame:
-        return self.frames[-1]
-
-    def _push(self, frame: _Frame, nodes: Iterable[ast.AST]) -> None:
-        self.frames.append(frame)
-        for node in nodes:
-            self.visit(node)
-        self.frames.pop()
-
     # ---- scopes
-    def visit_If(self, node: ast.If) -> None:
-        if self.frame.kind == "module" and _is_main_guard(node.test):
-            self._push(_Frame("main", scope=self.m.root), node.body)
-            for stmt in node.orelse:
-                self.visit(stmt)
-        else:
-            self.generic_visit(node)
-
-    def visit_ClassDef(self, node: ast.ClassDef) -> None:
-        for child in [*node.decorator_list, *node.bases, *node.keywords]:
-            self.visit(child)
-        self._push(_Frame("class", import_time=self.frame.import_time, scope=id(node)), node.body)
-
-    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+    def _function(self, node: ast.AST, frame: _Frame) -> bool:
+        assert isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
         kind = "function"
         for dec in node.decorator_list:
-            q = self.m.resolve(_strip(dec))
+            q = self.resolve(_strip(dec))
             if q == "dbos.DBOS.scheduled":
                 self.report("DBOS601", dec)
             elif q == "dbos.DBOS.transaction":
                 self.report("DBOS302", dec, what="@DBOS.transaction")
-            found = self.m.decorator_kind(dec)
+            found = self.decorator_kind(dec)
             kind = "workflow" if "workflow" in (kind, found) else found or kind
-            self.visit(dec)
-        self.visit(node.args)
-        if node.returns:
-            self.visit(node.returns)
-        assigned = frozenset(
-            n.id
-            for n in _walk_own(node.body)
-            if kind in _BODY and isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del))
-        )
         is_async = isinstance(node, ast.AsyncFunctionDef)
-        self._push(_Frame(kind, is_async=is_async, name=node.name, assigned=assigned, scope=id(node)), node.body)
+        if kind == "workflow":
+            table = self.wf_methods if frame.kind == "class" else self.wf_funcs
+            params = [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]
+            table[node.name] = (is_async, frozenset(a.arg for a in params))
+        inner = _Frame(
+            kind,
+            id(node),
+            frame,
+            node,
+            is_async=is_async,
+            name=node.name,
+            top_level=frame.kind in ("module", "main"),
+            returns_config=node.returns is not None and self.resolve(node.returns) == "dbos.DBOSConfig",
+        )
+        self.pending.append((list(node.body), inner))
+        self._visit_now(frame, [*node.decorator_list, node.args, *([node.returns] if node.returns else [])])
+        return True
 
-    visit_AsyncFunctionDef = visit_FunctionDef
+    def _visit_now(self, frame: _Frame, nodes: list[ast.AST]) -> None:
+        """Walk `nodes` next, in the current scope (decorators, defaults, bases, blocks)."""
+        self.stack.extend(reversed(nodes))
 
-    def visit_Lambda(self, node: ast.Lambda) -> None:
-        self.visit(node.args)
-        self._push(_Frame("function", name="<lambda>", scope=id(node)), [node.body])
+    def _class(self, node: ast.AST, frame: _Frame) -> bool:
+        assert isinstance(node, ast.ClassDef)
+        inner = _Frame("class", id(node), frame, node, import_time=frame.import_time, name=node.name)
+        self.pending.append((list(node.body), inner))
+        self._visit_now(frame, [*node.decorator_list, *node.bases, *node.keywords])
+        return True
 
-    def visit_With(self, node: ast.With | ast.AsyncWith) -> None:
-        keyed = sum(1 for item in node.items if self._sets_partition_key(item.context_expr))
-        for item in node.items:
-            self.visit(item)
-        frame = self.frame
-        frame.partition_keyed += keyed
-        for stmt in node.body:
-            self.visit(stmt)
-        frame.partition_keyed -= keyed
+    def _lambda(self, node: ast.AST, frame: _Frame) -> bool:
+        assert isinstance(node, ast.Lambda)
+        self.pending.append(([node.body], _Frame("function", id(node), frame, node, name="<lambda>")))
+        self._visit_now(frame, [node.args])
+        return True
 
-    visit_AsyncWith = visit_With
+    def _if(self, node: ast.AST, frame: _Frame) -> bool:
+        assert isinstance(node, ast.If)
+        if frame.kind == "module" and _is_main_guard(node.test):
+            self.pending.append((list(node.body), _Frame("main", frame.scope, frame, node, name="__main__")))
+            self._visit_now(frame, list(node.orelse))
+            return True
+        if frame.import_time and _mentions_launch(node.test):
+            frame.launched += 1
+            self._push_block(frame, node.test, node.body, "launched", node.orelse)
+            return True
+        return False
+
+    def _push_block(self, frame: _Frame, head: ast.AST, body: list[ast.stmt], what: str, after: list[ast.stmt]) -> None:
+        """Walk `head`, then `body` under a condition, then `after`, in the current scope."""
+        self._visit_now(frame, [head, *body, _Exit(what), *after])
+
+    def _with(self, node: ast.AST, frame: _Frame) -> bool:
+        assert isinstance(node, (ast.With, ast.AsyncWith))
+        if not any(self._sets_partition_key(item.context_expr) for item in node.items):
+            return False
+        frame.keyed += 1
+        self._push_block(frame, ast.Tuple(elts=[i.context_expr for i in node.items], ctx=ast.Load()), node.body, "keyed", [])
+        return True
+
+    def _exit(self, node: ast.AST, frame: _Frame) -> bool:
+        assert isinstance(node, _Exit)
+        if node.what == "keyed":
+            frame.keyed -= 1
+        else:
+            frame.launched -= 1
+        return True
 
     def _sets_partition_key(self, node: ast.expr) -> bool:
-        if not (isinstance(node, ast.Call) and self.m.resolve(node.func) == "dbos.SetEnqueueOptions"):
+        if not (isinstance(node, ast.Call) and self.resolve(node.func) == "dbos.SetEnqueueOptions"):
             return False
         key = _kwarg(node, "queue_partition_key")
         return key is not None and not (isinstance(key, ast.Constant) and key.value is None)
 
-    # ---- statements and expressions
-    def visit_Global(self, node: ast.Global | ast.Nonlocal) -> None:
-        names = [n for n in node.names if n in self.frame.assigned]
-        if self.frame.kind in _BODY and names:
-            stmt = "global" if isinstance(node, ast.Global) else "nonlocal"
-            self.report("DBOS203", node, stmt=stmt, names=", ".join(names), kind=self.frame.kind)
+    # ---- statements
+    def _import(self, node: ast.AST, frame: _Frame) -> bool:
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                self.aliases[a.asname or a.name.split(".")[0]] = _canon(a.name if a.asname else a.name.split(".")[0])
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            for a in node.names:
+                if a.name != "*":
+                    self.aliases[a.asname or a.name] = f"{_canon(node.module)}.{a.name}"
+        return True
 
-    visit_Nonlocal = visit_Global
-
-    def visit_Subscript(self, node: ast.Subscript) -> None:
-        if (
-            self.frame.kind == "workflow"
-            and isinstance(node.ctx, ast.Load)
-            and self.m.resolve(node.value) == "os.environ"
-        ):
-            self.report("DBOS201", node, call="os.environ[...]")
-        self.generic_visit(node)
-
-    def visit_Compare(self, node: ast.Compare) -> None:
-        if (
-            self.frame.kind == "workflow"
-            and any(isinstance(op, (ast.In, ast.NotIn)) for op in node.ops)
-            and any(self.m.resolve(c) == "os.environ" for c in node.comparators)
-        ):
-            self.report("DBOS201", node, call="`in os.environ`")
-        self.generic_visit(node)
-
-    def visit_Attribute(self, node: ast.Attribute) -> None:
-        if self.m.resolve(node) == "dbos.DBOS.sql_session":
-            self.report("DBOS302", node, what="DBOS.sql_session")
-        self.generic_visit(node)
-
-    def visit_Assign(self, node: ast.Assign | ast.AnnAssign) -> None:
+    def _assign(self, node: ast.AST, frame: _Frame) -> bool:
+        assert isinstance(node, (ast.Assign, ast.AnnAssign))
+        value = node.value
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         for target in targets:
-            if isinstance(target, ast.Name) and target.id in self.m.config_vars and isinstance(node.value, ast.Dict):
-                self._config_keys(node.value.keys)
-            elif (
-                isinstance(target, ast.Subscript)
-                and isinstance(target.value, ast.Name)
-                and target.value.id in self.m.config_vars
-            ):
-                self._config_keys([target.slice])
-        self.generic_visit(node)
+            if isinstance(target, ast.Name):
+                self._bind(frame, target.id, value)
+                if isinstance(node, ast.AnnAssign) and self.resolve(node.annotation) == "dbos.DBOSConfig":
+                    self.config_vars.add((frame.scope, target.id))
+            elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
+                self.subscript_keys.setdefault((frame.scope, target.value.id), []).append(target.slice)
+        return False
 
-    visit_AnnAssign = visit_Assign
+    def _bind(self, frame: _Frame, name: str, value: ast.expr | None) -> None:
+        key = (frame.scope, name)
+        if frame.kind == "module" and _mutable(value):
+            self.module_state.add(name)
+        if isinstance(value, ast.Constant) and isinstance(value.value, str):
+            self.strings[key] = value.value
+        elif isinstance(value, ast.Dict):
+            self.dicts[key] = value
+        call = value.value if isinstance(value, ast.Await) else value
+        if not isinstance(call, ast.Call):
+            return
+        q = self.resolve(call.func) or ""
+        if q == "dbos.DBOS":  # `app = DBOS(...)`, then `app.launch()`
+            self.aliases[name] = "dbos.DBOS"
+        elif q.startswith(("dbos.DBOS.register_queue", "dbos.DBOS.retrieve_queue")):
+            queue = self.queue_name(_arg(call, 0, "name"), frame)
+            explicit = q.startswith("dbos.DBOS.register_queue") and _partitioned(call)
+            self.queue_vars[key] = (queue, explicit)
+            if queue and not q.startswith("dbos.DBOS.register_queue"):
+                self.deferred.append(lambda: self._retrieved(key, queue, frame))
+        elif q.endswith("SQLAlchemyDatasource.create"):
+            self.datasources.add(name)
+        elif self.decorator_kind(call.func) == "workflow" and call.args:
+            self.wf_funcs[name] = (False, frozenset())  # name = DBOS.workflow()(func)
+
+    def _retrieved(self, key: tuple[int, str], queue: str, frame: _Frame) -> None:
+        self.queue_vars[key] = (queue, self.partitioned(queue, frame))
+
+    def _global(self, node: ast.AST, frame: _Frame) -> bool:
+        assert isinstance(node, ast.Global)
+        if frame.kind == "workflow" and not self.is_test:
+            self.deferred.append(lambda: self._global_assigned(node, frame))
+        return True
+
+    def _global_assigned(self, node: ast.Global, frame: _Frame) -> None:
+        assert isinstance(frame.node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        stored = {
+            n.id for n in _walk_own(frame.node.body) if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del))
+        }
+        names = [n for n in node.names if n in stored]
+        if names:
+            self.report("DBOS203", node, names=", ".join(names), func=frame.name)
+
+    def _return(self, node: ast.AST, frame: _Frame) -> bool:
+        assert isinstance(node, ast.Return)
+        if frame.returns_config and isinstance(node.value, ast.Dict):
+            self._config_keys(node.value.keys)
+        return False
 
     def _config_keys(self, keys: Iterable[ast.expr | None]) -> None:
         for key in keys:
-            if isinstance(key, ast.Constant) and isinstance(key.value, str):
-                name = key.value
-                hint = REMOVED_CONFIG_KEYS.get(name) or (_APP_DB if name.startswith("app_db_") else None)
-                if hint:
-                    self.report("DBOS102", key, key=name, hint=hint)
+            name = _str(key)
+            if name is None or key is None:
+                continue
+            hint = REMOVED_CONFIG_KEYS.get(name) or (_APP_DB if name.startswith("app_db_") else None)
+            if hint:
+                self.report("DBOS102", key, key=name, hint=hint)
 
-    def visit_Call(self, node: ast.Call) -> None:
-        q = self.m.resolve(node.func) or ""
-        op = q.removeprefix("dbos.DBOS.") if q.startswith("dbos.DBOS.") else ""  # a DBOS classmethod
-        self._lifecycle(node, q)
-        if self.frame.kind == "workflow":
-            self._workflow_body(node, q)
-        step_op = self.frame.kind == "step" and self._step_body(node, op)
-        if self.frame.kind in _BODY and self.frame.is_async and not step_op:
-            self._async_body(node, op)
-        self._starts(node, q, op)
-        self.generic_visit(node)
+    def _config_vars(self) -> None:
+        for key in self.config_vars:
+            found = self.dicts.get(key)
+            self._config_keys([*(found.keys if found else []), *self.subscript_keys.get(key, [])])
 
-    def _lifecycle(self, node: ast.Call, q: str) -> None:
-        import_time = self.frame.import_time
-        if q in ("dbos.DBOS", "dbos.DBOS.launch") and import_time:
-            self.report("DBOS101", node, call="DBOS(...)" if q == "dbos.DBOS" else "DBOS.launch()")
+    # ---- expressions
+    def _subscript(self, node: ast.AST, frame: _Frame) -> bool:
+        assert isinstance(node, ast.Subscript)
+        if frame.kind != "workflow":
+            return False
+        if isinstance(node.ctx, ast.Load):
+            if not self.is_test and self.resolve(node.value) == "os.environ":
+                self.report("DBOS201", node, call="os.environ[...]")
+        elif self._module_state(node.value, frame):
+            self.report("DBOS203", node, names=_dotted(node.value) or "", func=frame.name)
+        return False
+
+    def _module_state(self, node: ast.expr, frame: _Frame) -> bool:
+        """`node` is a module-level list/dict/set that the workflow does not rebind locally."""
+        if self.is_test or not isinstance(node, ast.Name) or node.id not in self.module_state:
+            return False
+        func = frame.node
+        assert isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef))
+        params = {a.arg for a in [*func.args.posonlyargs, *func.args.args, *func.args.kwonlyargs]}
+        if node.id in params:
+            return False
+        return not any(
+            isinstance(n, ast.Name) and n.id == node.id and isinstance(n.ctx, ast.Store) for n in _walk_own(func.body)
+        )
+
+    def _compare(self, node: ast.AST, frame: _Frame) -> bool:
+        assert isinstance(node, ast.Compare)
+        if (
+            frame.kind == "workflow"
+            and not self.is_test
+            and any(isinstance(op, (ast.In, ast.NotIn)) for op in node.ops)
+            and any(self.resolve(c) == "os.environ" for c in node.comparators)
+        ):
+            self.report("DBOS201", node, call="`in os.environ`")
+        return False
+
+    def _attribute(self, node: ast.AST, frame: _Frame) -> bool:
+        assert isinstance(node, ast.Attribute)
+        if node.attr == "sql_session" and self.resolve(node) == "dbos.DBOS.sql_session":
+            self.report("DBOS302", node, what="DBOS.sql_session")
+        return False
+
+    # ---- calls
+    def _call(self, node: ast.AST, frame: _Frame) -> bool:
+        assert isinstance(node, ast.Call)
+        func = node.func
+        q = self.resolve(func) or ""
+        op = q[10:] if q.startswith("dbos.DBOS.") else ""  # a DBOS classmethod
+        attr = func.attr if isinstance(func, ast.Attribute) else ""
+        kind = frame.kind
+        if q.startswith("dbos."):
+            self._lifecycle(node, q, frame)
+            self.reserves = self.reserves or q == "dbos.DBOS.reserve_step"
+        if kind == "workflow":
+            self._workflow_body(node, q, attr, frame)
+        elif kind == "function" and frame.top_level and not q.startswith("dbos."):
+            self._helper(node, q, frame)
+        queue = self._queue_enqueue(node, attr, frame)
+        step_op = kind == "step" and self._step_body(node, op, queue, frame)
+        if frame.is_async and not step_op:
+            self._async_body(node, op, attr, queue, frame)
+        if op in _STARTERS or queue is not None:
+            self._starts(node, op, queue, frame)
+        if not frame.keyed and (queue is not None or op.startswith("enqueue_workflow") or attr == "enqueue"):
+            self._partition(node, op, attr, queue, frame)
+        if q in ("threading.Thread", "multiprocessing.Process", "asyncio.to_thread") or attr in (
+            "submit",
+            "map",
+            "run_in_executor",
+        ):
+            self.deferred.append(lambda: self._threads(node, q, attr))
+        return False
+
+    def _lifecycle(self, node: ast.Call, q: str, frame: _Frame) -> None:
         if q == "dbos.DBOS":
+            if frame.import_time:
+                self.report("DBOS104", node)
+            frame.events.append((node.lineno, node.col_offset, "construct", node))
             for kw in node.keywords:
                 if kw.arg in ("fastapi", "flask"):
                     self.report("DBOS103", node, arg=kw.arg)
             config = _kwarg(node, "config")
             if isinstance(config, ast.Dict):
                 self._config_keys(config.keys)
+            elif isinstance(config, ast.Name):
+                scope = next((f.scope for f in frame.chain() if (f.scope, config.id) in self.dicts), self.root.scope)
+                self.config_vars.add((scope, config.id))
+        elif q == "dbos.DBOS.launch":
+            if frame.import_time and not frame.launched:
+                self.report("DBOS101", node)
+            frame.events.append((node.lineno, node.col_offset, "launch", node))
         elif q == "dbos.DBOSConfig":
             self._config_keys(
                 ast.Constant(k.arg, lineno=k.lineno, col_offset=k.col_offset) for k in node.keywords if k.arg
             )
         elif q == "dbos.Queue":
-            self.report("DBOS401", node)
-        elif q == "dbos.DBOS.register_queue" and (import_time or id(node) in self.m.before_launch):
-            self.report("DBOS402", node, when="runs at import time" if import_time else "runs before DBOS.launch()")
+            token = _kwarg(node, "token")
+            if token is None or isinstance(token, ast.Constant):  # dbos itself passes its private token
+                self.report("DBOS401", node)
+        elif q in ("dbos.DBOS.register_queue", "dbos.DBOS.register_queue_async"):
+            name = self.queue_name(_arg(node, 0, "name"), frame)
+            if name:
+                self.queue_regs.setdefault(name, {})[frame.scope] = _partitioned(node) or bool(
+                    self.queue_regs.get(name, {}).get(frame.scope)
+                )
+            if q == "dbos.DBOS.register_queue":
+                if frame.import_time and not frame.launched:
+                    self.report("DBOS402", node, when="runs at import time")
+                else:
+                    frame.events.append((node.lineno, node.col_offset, "register", node))
 
-    def _workflow_body(self, node: ast.Call, q: str) -> None:
+    def _order(self, frame: _Frame) -> None:
+        """DBOS402: register_queue after DBOS(...) and before the next DBOS.launch() in the same body."""
+        constructed = False
+        for _, _, event, node in sorted(frame.events, key=lambda e: e[:2]):
+            if event == "construct":
+                constructed = True
+            elif event == "launch":
+                constructed = False
+            elif constructed:
+                self.report("DBOS402", node, when="runs before DBOS.launch()")
+
+    def _nondet(self, node: ast.Call, q: str) -> bool:
+        if q in _NONDET_CALLS:
+            return not (self.is_test and (q in _CLOCK_CALLS or q in _ENV_CALLS))
+        return q.startswith(_NONDET_MODULES) and q != "random.seed" and not (q == "random.Random" and bool(node.args))
+
+    def _workflow_body(self, node: ast.Call, q: str, attr: str, frame: _Frame) -> None:
         call = f"{_dotted(node.func) or q}()"
-        if q in _NONDET_CALLS or (
-            q.startswith(_NONDET_MODULES) and q != "random.seed" and not (q == "random.Random" and node.args)
-        ):
-            self.report("DBOS201", node, call=call)
-        elif q in _SLEEPS:
-            hint = "is not durable: after recovery the wait starts over; use DBOS.sleep / DBOS.sleep_async"
-            self.report("DBOS202", node, call=call, hint=hint)
+        if q in _SLEEPS:
+            self.sleep_args.update(id(a) for a in node.args)
+            if not self.is_test:
+                hint = "is not durable: after recovery the wait starts over; use DBOS.sleep / DBOS.sleep_async"
+                self.report("DBOS202", node, call=call, hint=hint)
+        elif self._nondet(node, q):
+            if id(node) not in self.sleep_args:  # a random pause changes no result
+                self.report("DBOS201", node, call=call)
         elif q in _IO_CALLS or (q.startswith(_IO_MODULES) and q.rsplit(".", 1)[-1][:1].islower()):
             self.report("DBOS202", node, call=call, hint="runs again on every replay; move it into a step")
+        elif q in _TASKS:
+            if id(node) not in self.awaited:
+                self.deferred.append(lambda: self._task(node, call, frame))
+        elif q == "dbos.DBOS.asyncio_wait":  # DBOS.asyncio_wait([asyncio.ensure_future(...)]) is durable
+            self.awaited.update(id(n) for a in node.args for n in ast.walk(a))
+        elif not q.startswith("dbos.") and (
+            attr in _DB_METHODS
+            or (attr in _ENGINE_METHODS and (q.startswith("sqlalchemy.") or call.lower().endswith(f"engine.{attr}()")))
+        ):
+            hint = "is database I/O: it runs again on every replay; move it into a step or a @ds.transaction()"
+            self.report("DBOS202", node, call=call, hint=hint)
+        elif isinstance(node.func, ast.Name) and not q:
+            name = node.func.id
+            self.deferred.append(lambda: self._helper_call(node, name))
+        if attr in _MUTATORS and isinstance(node.func, ast.Attribute) and self._module_state(node.func.value, frame):
+            self.report("DBOS203", node, names=_dotted(node.func.value) or "", func=frame.name)
 
-    def _step_body(self, node: ast.Call, op: str) -> bool:
-        wf = self.m.workflow(node.func)
-        if op in _NOT_IN_STEP or self._queue_enqueue(node):
-            self.report("DBOS301", node, call=f"{_dotted(node.func)}()", func=self.frame.name)
-        elif wf:
-            self.report("DBOS301", node, call=f"workflow call {wf[0]}()", func=self.frame.name)
-        else:
-            return False
-        return True
+    def _task(self, node: ast.Call, call: str, frame: _Frame) -> None:
+        if not self.reserves:  # tasks that run DBOS.reserve_step() reservations are checkpointed
+            self.report("DBOS208", node, call=call, func=frame.name)
 
-    def _async_body(self, node: ast.Call, op: str) -> None:
-        queue = self._queue_enqueue(node)
-        if op not in ASYNC_VARIANTS and not queue:
-            return
-        if op in _STARTERS or queue:  # a sync workflow has no _async way to start it
-            wf = self.m.workflow(_arg(node, _STARTERS.get(op, 0), "func"))
+    def _helper(self, node: ast.Call, q: str, frame: _Frame) -> None:
+        """Remember the first non-deterministic call of a top-level plain function."""
+        if frame.name not in self.helpers and q and self._nondet(node, q):
+            self.helpers[frame.name] = f"{_dotted(node.func) or q}() on line {node.lineno}"
+
+    def _helper_call(self, node: ast.Call, name: str) -> None:
+        found = self.helpers.get(name)
+        if found and name not in self.wf_funcs:
+            self.report("DBOS201", node, call=f"{name}() (it calls {found})")
+
+    def _step_body(self, node: ast.Call, op: str, queue: tuple[str | None, bool] | None, frame: _Frame) -> bool:
+        if op in _NOT_IN_STEP or queue is not None:
+            self.report("DBOS301", node, call=f"{_dotted(node.func)}()", func=frame.name)
+            return True
+        if isinstance(node.func, (ast.Name, ast.Attribute)):
+            self.deferred.append(lambda: self._workflow_in_step(node, frame))
+        return False
+
+    def _workflow_in_step(self, node: ast.Call, frame: _Frame) -> None:
+        wf = self.workflow(node.func)
+        if wf:
+            self.report("DBOS301", node, call=f"workflow call {wf[0]}()", func=frame.name)
+
+    def _async_body(
+        self, node: ast.Call, op: str, attr: str, queue: tuple[str | None, bool] | None, frame: _Frame
+    ) -> None:
+        call = _dotted(node.func) or op
+        kind = frame.kind if frame.kind in ("workflow", "step") else "function"
+        if op in RAISES_IN_LOOP:
+            self.report("DBOS206", node, call=call, kind=kind, func=frame.name)
+        elif frame.kind in ("workflow", "step") and (op in _BLOCKING or (queue is not None and attr == "enqueue")):
+            self.deferred.append(lambda: self._blocking(node, op, call, kind, frame))
+
+    def _blocking(self, node: ast.Call, op: str, call: str, kind: str, frame: _Frame) -> None:
+        if op != "enqueue_workflow_with_options":  # a sync workflow has no _async way to start it
+            wf = self.workflow(_arg(node, _STARTERS.get(op, 0), "func"))
             if wf and not wf[1]:
                 return
-        call = _dotted(node.func) or op
-        self.report("DBOS206", node, call=call, kind=self.frame.kind, func=self.frame.name)
+        self.report("DBOS207", node, call=call, kind=kind, func=frame.name)
 
-    def _queue_enqueue(self, node: ast.Call) -> tuple[str | None, bool] | None:
+    def _queue_enqueue(self, node: ast.Call, attr: str, frame: _Frame) -> tuple[str | None, bool] | None:
         """(queue name, partitioned) when the call is `<known queue variable>.enqueue[_async](...)`."""
-        func = node.func
-        if isinstance(func, ast.Attribute) and func.attr in ("enqueue", "enqueue_async"):
-            return self.m.var(self.m.queue_vars, self.frame.scope, func.value)
+        if attr in ("enqueue", "enqueue_async"):
+            assert isinstance(node.func, ast.Attribute)
+            return self.lookup(self.queue_vars, frame, node.func.value)
         return None
 
-    def _starts(self, node: ast.Call, q: str, op: str) -> None:
-        queue = self._queue_enqueue(node)
-        index = _STARTERS.get(op, 0 if queue else -1)
-        if index >= 0 and _kwarg(node, "workflow_id") is not None:
-            wf = self.m.workflow(_arg(node, index, "func"))
-            if not (wf and "workflow_id" in wf[2]):
-                self.report("DBOS204", node, call=_dotted(node.func) or op)
-        if not self.frame.partition_keyed:
-            self._partition(node, op, queue)
-        self._threads(node, q)
+    def _starts(self, node: ast.Call, op: str, queue: tuple[str | None, bool] | None, frame: _Frame) -> None:
+        index = _STARTERS.get(op, 0)
+        if _kwarg(node, "workflow_id") is not None:
+            self.deferred.append(lambda: self._workflow_id_kwarg(node, index, op))
 
-    def _partition(self, node: ast.Call, op: str, queue: tuple[str | None, bool] | None) -> None:
-        name: str | None = None
-        if queue:
-            name = (queue[0] or _dotted(node.func) or "") if queue[1] else None
-        elif op in ("enqueue_workflow", "enqueue_workflow_async"):
-            name = self.m.queue_name(_arg(node, 0, "queue_name"), self.frame.scope)
-        elif node.args and (
-            op.startswith("enqueue_workflow_with_options")
-            or (isinstance(node.func, ast.Attribute) and node.func.attr in ("enqueue", "enqueue_async"))
-        ):
-            opts = self.m.var(self.m.dicts, self.frame.scope, node.args[0]) or node.args[0]
-            if isinstance(opts, ast.Dict):
-                keys = {k.value: v for k, v in zip(opts.keys, opts.values, strict=True) if isinstance(k, ast.Constant)}
-                if "queue_partition_key" not in keys:
-                    name = self.m.queue_name(keys.get("queue_name"), self.frame.scope)
-        if name and (queue or name in self.m.partitioned_names):
+    def _workflow_id_kwarg(self, node: ast.Call, index: int, op: str) -> None:
+        wf = self.workflow(_arg(node, index, "func"))
+        if not (wf and "workflow_id" in wf[2]):
+            self.report("DBOS204", node, call=_dotted(node.func) or op)
+
+    def _partition(
+        self, node: ast.Call, op: str, attr: str, queue: tuple[str | None, bool] | None, frame: _Frame
+    ) -> None:
+        if queue is not None:
+            self.deferred.append(lambda: self._partition_var(node, frame))
+            return
+        if op in ("enqueue_workflow", "enqueue_workflow_async"):
+            name = self.queue_name(_arg(node, 0, "queue_name"), frame)
+        elif node.args and (op.startswith("enqueue_workflow_with_options") or attr in ("enqueue", "enqueue_async")):
+            opts = self.lookup(self.dicts, frame, node.args[0]) or node.args[0]
+            if not isinstance(opts, ast.Dict):
+                return
+            keys = {k.value: v for k, v in zip(opts.keys, opts.values, strict=True) if isinstance(k, ast.Constant)}
+            if "queue_partition_key" in keys:
+                return
+            name = self.queue_name(keys.get("queue_name"), frame)
+        else:
+            return
+        if name:
+            self.deferred.append(lambda: self._partition_name(node, name, frame))
+
+    def _partition_var(self, node: ast.Call, frame: _Frame) -> None:
+        assert isinstance(node.func, ast.Attribute)
+        queue = self.lookup(self.queue_vars, frame, node.func.value)
+        if queue and queue[1]:
+            self.report("DBOS403", node, queue=repr(queue[0] or _dotted(node.func.value) or ""))
+
+    def _partition_name(self, node: ast.Call, name: str, frame: _Frame) -> None:
+        if self.partitioned(name, frame):
             self.report("DBOS403", node, queue=repr(name))
 
-    def _threads(self, node: ast.Call, q: str) -> None:
-        attr = node.func.attr if isinstance(node.func, ast.Attribute) else ""
+    def _threads(self, node: ast.Call, q: str, attr: str) -> None:
         if q in ("threading.Thread", "multiprocessing.Process"):
             target, via = _arg(node, 1, "target"), f"{q}(target=...)"
         elif q == "asyncio.to_thread" or attr in ("submit", "map"):
             target, via = _arg(node, 0), f"{q or 'executor.' + attr}()"
-        elif attr == "run_in_executor":
-            target, via = _arg(node, 1), "loop.run_in_executor()"
         else:
-            return
-        wf = self.m.workflow(target)
+            target, via = _arg(node, 1), "loop.run_in_executor()"
+        wf = self.workflow(target)
         if wf:
             self.report("DBOS205", node, func=wf[0], via=via)
 
 
+
+def _canon(module: str) -> str:
+    return "dbos" if module.split(".")[0] == "dbos" else module
+
+
+_HANDLERS: dict[type, Handler] = {
+    ast.FunctionDef: _Checker._function,
+    ast.AsyncFunctionDef: _Checker._function,
+    ast.ClassDef: _Checker._class,
+    ast.Lambda: _Checker._lambda,
+    ast.If: _Checker._if,
+    ast.With: _Checker._with,
+    ast.AsyncWith: _Checker._with,
+    _Exit: _Checker._exit,
+    ast.Import: _Checker._import,
+    ast.ImportFrom: _Checker._import,
+    ast.Assign: _Checker._assign,
+    ast.AnnAssign: _Checker._assign,
+    ast.Global: _Checker._global,
+    ast.Return: _Checker._return,
+    ast.Subscript: _Checker._subscript,
+    ast.Compare: _Checker._compare,
+    ast.Attribute: _Checker._attribute,
+    ast.Call: _Checker._call,
+}
+
+
+# ---- files
+
+
+_PARSER_MAY_CRASH = sys.version_info < (3, 11)  # 3.10's parser segfaults on e.g. a 150,000-term sum
+_PROBE_BYTES = 100_000  # on such Pythons, files at least this large are parsed in a child process first
+_PROBE = "import ast, sys; ast.parse(sys.stdin.buffer.read())"
+
+
+def _parser_crash(source: str) -> str | None:
+    """Why parsing `source` would kill this interpreter, or None. Probes a child process only when needed."""
+    if not _PARSER_MAY_CRASH or len(source) < _PROBE_BYTES:
+        return None
+    try:
+        done = subprocess.run(
+            [sys.executable, "-I", "-S", "-c", _PROBE], input=source.encode(), capture_output=True, timeout=120
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"cannot parse in a child process: {exc}"
+    if done.returncode < 0:
+        return f"the Python parser crashes on this file (signal {-done.returncode}); split or simplify it"
+    return None
+
+
 def lint_source(source: str, path: str = "<string>") -> list[Finding]:
     """All findings for one module's source, `# noqa` applied, sorted by line and column."""
+    crash = _parser_crash(source)
+    if crash:
+        return [_error(path, 1, 1, crash)]
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             tree = ast.parse(source, filename=path)
     except SyntaxError as exc:
-        return [_syntax_error(path, exc.lineno or 1, exc.offset or 1, exc.msg)]
+        return [_error(path, exc.lineno or 1, exc.offset or 1, f"syntax error: {exc.msg}")]
     except ValueError as exc:  # e.g. null bytes
-        return [_syntax_error(path, 1, 1, str(exc))]
+        return [_error(path, 1, 1, f"syntax error: {exc}")]
     except RecursionError:  # found by fuzzing: e.g. `x = ---...1` nested thousands deep
-        return [_syntax_error(path, 1, 1, "nested too deeply to parse")]
+        return [_error(path, 1, 1, "syntax error: nested too deeply to parse")]
+    except MemoryError:  # e.g. `x = ` followed by 20,000 `-`
+        return [_error(path, 1, 1, "syntax error: too large or too deeply nested to parse")]
+    if "dbos" not in source:
+        return []
+    checker = _Checker(tree, path, source)
     try:
-        module = _Module(tree)
-        if not module.uses_dbos:
-            return []
-        visitor = _Visitor(module, path)
-        visitor.visit(tree)
-    except RecursionError:  # valid, but deeper than the recursive visitor can follow (found by fuzzing)
-        return [_syntax_error(path, 1, 1, "nested too deeply to check")]
+        checker.run(tree)
+    except RecursionError:  # valid, but deeper than a helper can follow
+        return [_error(path, 1, 1, "syntax error: nested too deeply to check")]
+    if not checker.findings:
+        return []
     lines = source.splitlines()
-    return sorted({f for f in visitor.findings if not _suppressed(f, lines)})
+    return sorted({f for f in checker.findings if not _suppressed(f, lines)})
 
 
 def lint_file(path: Path) -> list[Finding]:
-    data = path.read_bytes()
+    """Findings for one file; an unreadable or undecodable file is one DBOS001 finding."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return [_error(str(path), 1, 1, f"cannot read file: {exc.strerror or exc}")]
+    except MemoryError:
+        return [_error(str(path), 1, 1, "cannot read file: too large")]
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
         source = data.decode(encoding)
     except SyntaxError as exc:
-        return [_syntax_error(str(path), exc.lineno or 1, 1, exc.msg)]
+        return [_error(str(path), exc.lineno or 1, 1, f"syntax error: {exc.msg}")]
     except (UnicodeDecodeError, LookupError) as exc:
         line = data[: getattr(exc, "start", 0)].count(b"\n") + 1
-        return [_syntax_error(str(path), line, 1, f"cannot decode file: {exc}")]
-    return lint_source(source, str(path))
+        return [_error(str(path), line, 1, f"cannot decode file: {exc}")]
+    findings = lint_source(source, str(path))
+    if path.suffix not in _PY_SUFFIXES and findings and findings[0].id == "DBOS001":
+        first = findings[0]
+        kind = "a Markdown file" if path.suffix.lower() in (".md", ".markdown") else "not Python source"
+        why = f"{path.name} is {kind} ({first.message} on line {first.line}); dbos_lint reads Python files"
+        return [_error(str(path), 1, 1, f"{why}: pass .py files or folders")]
+    return findings
 
 
-def _syntax_error(path: str, line: int, col: int, error: str) -> Finding:
+def _error(path: str, line: int, col: int, error: str) -> Finding:
     return Finding(path, line, col, "DBOS001", RULES["DBOS001"].message.format(error=error), "")
 
 
@@ -797,15 +1196,79 @@ def _suppressed(finding: Finding, lines: Sequence[str]) -> bool:
     return ids is None or finding.id in {i.strip().upper() for i in ids.split(",")}
 
 
-def iter_python_files(paths: Iterable[Path]) -> Iterator[Path]:
-    """Files as given; directories recursively (*.py, skipping virtualenvs, caches, hidden dirs)."""
+@dataclass
+class Run:
+    """What one lint run found: findings, the files read, and notes for stderr."""
+
+    findings: list[Finding] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def collect(paths: Iterable[Path]) -> Run:
+    """Files to lint: files as given, directories recursively (*.py, skipping virtualenvs, caches and
+    hidden folders below the given one). Unreadable entries become findings, non-regular files notes."""
+    run = Run()
     for path in paths:
-        if not path.is_dir():
-            yield path
-            continue
-        for root, dirs, files in os.walk(path):
-            dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith("."))
-            yield from (Path(root, f) for f in sorted(files) if f.endswith(".py"))
+        if path.is_dir():
+            before, hidden = len(run.files), set()
+            for root, dirs, files in os.walk(path):
+                hidden.update(d for d in dirs if d.startswith(".") and d not in _SKIP_DIRS)
+                dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith("."))
+                for name in sorted(files):
+                    if name.endswith(".py"):
+                        _add(run, Path(root, name))
+            if len(run.files) == before and not any(f.path.startswith(str(path)) for f in run.findings):
+                skipped = f" (skipped hidden folders {', '.join(sorted(hidden))}: name them to lint them)" if hidden else ""
+                run.notes.append(f"no Python files under {path}{skipped}")
+        else:
+            _add(run, path)
+    return run
+
+
+def _add(run: Run, path: Path) -> None:
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:  # a dangling symlink, a permission problem
+        run.findings.append(_error(str(path), 1, 1, f"cannot read file: {exc.strerror or exc}"))
+        return
+    if stat.S_ISREG(mode):
+        run.files.append(path)
+    else:
+        run.notes.append(f"skipped {path}: not a regular file (a FIFO, socket or device)")
+
+
+def lint_paths(paths: Iterable[Path], jobs: int = 1) -> Run:
+    """Lint files and directories, `jobs` files at a time in separate processes."""
+    run = collect(paths)
+    size = sum(_size(p) for p in run.files)
+    results: Iterable[list[Finding]]
+    if jobs > 1 and len(run.files) > 1 and size > 200_000:
+        results = _parallel(run.files, jobs)
+    else:
+        results = map(lint_file, run.files)
+    for found in results:
+        run.findings.extend(found)
+    run.findings.sort()
+    return run
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _parallel(files: list[Path], jobs: int) -> list[list[Finding]]:
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            return list(pool.map(lint_file, files, chunksize=max(1, len(files) // (jobs * 4))))
+    except (BrokenProcessPool, OSError):  # a worker died: lint one by one, in this process
+        return [lint_file(f) for f in files]
 
 
 def _selectors(text: str | None, option: str) -> list[str]:
@@ -823,16 +1286,49 @@ def _parser() -> argparse.ArgumentParser:
         "queue and lifecycle misuse. Only modules that import dbos are checked. Standard library "
         "only; the code is parsed, never imported.",
         epilog="Each finding names the skill reference that explains it. Silence one line with "
-        "`# noqa: DBOS201`. Exit status: 0 no findings, 1 findings, 2 usage error.",
+        "`# noqa: DBOS201`. Test files (test_*.py, *_test.py, conftest.py) skip some "
+        "checks: see --list-rules. Exit status: 0 no findings, 1 findings, 2 usage error.",
     )
     parser.add_argument("paths", nargs="*", metavar="PATH", help="files or directories (recursing into *.py)")
     parser.add_argument(
         "--json", action="store_true", help="print a JSON list of {path,line,col,id,name,message,reference}"
     )
-    parser.add_argument("--select", metavar="IDS", help="only these ids or prefixes, comma separated (DBOS2)")
+    parser.add_argument(
+        "--select", metavar="IDS", help="only these ids or prefixes, comma separated (DBOS2); name opt-in ids here"
+    )
     parser.add_argument("--ignore", metavar="IDS", help="skip these ids or prefixes, comma separated")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N", help="files linted in parallel")
     parser.add_argument("--list-rules", action="store_true", help="print the rule table and exit")
+    parser.add_argument("--markdown", action="store_true", help="with --list-rules: as docs/authoring.md's table")
     return parser
+
+
+def rule_table() -> list[str]:
+    """One line per rule: id, name, reference, how test files are linted."""
+    return [
+        f"{rule_id}  {rule.name:<30} {rule.reference or '-':<42} tests: {rule.in_tests}"
+        + ("  (opt-in: --select " + rule_id + ")" if rule.opt_in else "")
+        for rule_id, rule in RULES.items()
+    ]
+
+
+def markdown_table() -> str:
+    """docs/authoring.md's rule table (a test keeps the two equal)."""
+    rows = ["| id | name | what it flags | in test files | documented in |", "|---|---|---|---|---|"]
+    for rule_id, rule in RULES.items():
+        if rule_id != "DBOS001":
+            summary = rule.summary + (" **(opt-in)**" if rule.opt_in else "")
+            ref = Path(rule.reference).name
+            rows.append(f"| {rule_id} | {rule.name} | {summary} | {rule.in_tests} | {ref} |")
+    return "\n".join(rows)
+
+
+def _wanted(finding: Finding, select: list[str], ignore: list[str]) -> bool:
+    if RULES[finding.id].opt_in and finding.id not in select:
+        return False
+    if select and not finding.id.startswith(tuple(select)):
+        return False
+    return not (ignore and finding.id.startswith(tuple(ignore)))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -841,9 +1337,17 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help or a usage error
         return exc.code if isinstance(exc.code, int) else 2
+    try:
+        return _main(parser, args)
+    except BrokenPipeError:  # `dbos_lint.py ... | head`: the reader left; say nothing more
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+
+
+def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if args.list_rules:
-        for rule_id, rule in RULES.items():
-            print(f"{rule_id}  {rule.name:<30} {rule.reference or '-'}")
+        print(markdown_table() if args.markdown else "\n".join(rule_table()))
         return 0
     try:
         select, ignore = _selectors(args.select, "--select"), _selectors(args.ignore, "--ignore")
@@ -855,27 +1359,20 @@ def main(argv: list[str] | None = None) -> int:
         print("dbos_lint: error: give at least one PATH", file=sys.stderr)
         return 2
     paths = [Path(p) for p in args.paths]
-    missing = [str(p) for p in paths if not p.exists()]
+    missing = [str(p) for p in paths if not os.path.lexists(p)]
     if missing:
         print(f"dbos_lint: error: no such file or directory: {', '.join(missing)}", file=sys.stderr)
         return 2
-    findings: list[Finding] = []
-    try:
-        for path in iter_python_files(paths):
-            findings.extend(lint_file(path))
-    except OSError as exc:
-        print(f"dbos_lint: error: {exc}", file=sys.stderr)
-        return 2
-    findings = sorted(
-        f
-        for f in findings
-        if (not select or f.id.startswith(tuple(select))) and not f.id.startswith(tuple(ignore) or ("\0",))
-    )
+    run = lint_paths(paths, jobs=max(1, args.jobs))
+    for note in run.notes:
+        print(f"dbos_lint: note: {note}", file=sys.stderr)
+    findings = [f for f in run.findings if _wanted(f, select, ignore)]
     if args.json:
         print(json.dumps([f.as_dict() for f in findings], indent=2))
     else:
         for finding in findings:
             print(finding)
+    sys.stdout.flush()
     return 1 if findings else 0
 
 

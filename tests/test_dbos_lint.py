@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import subprocess
 import sys
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -19,18 +21,41 @@ sys.path.insert(0, str(LINTER.parent))
 import dbos_lint  # noqa: E402
 
 FIXTURE_FILES = sorted(FIXTURES.glob("DBOS*/*.py"))
-EXPECT = re.compile(r"#\s*expect:\s*(?P<ids>[A-Z0-9, ]+)")
+EXPECT = re.compile(r"#\s*expect:\s*(?P<spec>.*)$")
 
 
-def expected(path: Path) -> Counter[tuple[int, str]]:
-    """(line, id) pairs from trailing `# expect: DBOS201,DBOS202` comments (an id may repeat)."""
-    pairs: Counter[tuple[int, str]] = Counter()
+@dataclass(frozen=True)
+class Expected:
+    """One `# expect:` entry: `DBOS201`, `DBOS201:13` (column) or `DBOS201:13 call=time.time() func=wf`
+    (column and message slots, like flake8-bugbear's eval files). Entries are separated by `;`; bare ids
+    may also be comma separated."""
+
+    line: int
+    id: str
+    col: int | None = None
+    slots: tuple[tuple[str, str], ...] = ()
+
+
+def expectations(path: Path) -> list[Expected]:
+    found: list[Expected] = []
     text = path.read_bytes().decode("utf-8", errors="replace")
     for number, line in enumerate(text.splitlines(), start=1):
         match = EXPECT.search(line)
-        if match:
-            pairs.update((number, i.strip()) for i in match.group("ids").split(",") if i.strip())
-    return pairs
+        if not match:
+            continue
+        for entry in match.group("spec").split(";"):
+            words = shlex.split(entry.replace(",", " ") if "=" not in entry else entry)
+            heads = [w for w in words if "=" not in w]
+            slots = tuple(tuple(w.split("=", 1)) for w in words if "=" in w)
+            for head in heads:
+                rule_id, _, col = head.partition(":")
+                found.append(Expected(number, rule_id, int(col) if col else None, slots))  # type: ignore[arg-type]
+    return found
+
+
+def expected(path: Path) -> Counter[tuple[int, str]]:
+    """(line, id) pairs from trailing `# expect: ...` comments (an id may repeat)."""
+    return Counter((e.line, e.id) for e in expectations(path))
 
 
 def run_main(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -50,8 +75,17 @@ def test_fixture(path: Path) -> None:
     else:
         assert path.name.startswith("bad_"), "fixtures are named bad_*.py or good_*.py"
         assert path.parent.name in {i for _, i in want}, "a bad_ fixture shows its own rule"
-    got = Counter((f.line, f.id) for f in dbos_lint.lint_file(path))
+    findings = dbos_lint.lint_file(path)
+    got = Counter((f.line, f.id) for f in findings)
     assert sorted(got.elements()) == sorted(want.elements())
+    for e in expectations(path):
+        here = [f for f in findings if (f.line, f.id) == (e.line, e.id)]
+        if e.col is not None:
+            assert e.col in [f.col for f in here], f"line {e.line}: {e.id} not at column {e.col}"
+        for key, value in e.slots:
+            assert any(dict(f.slots).get(key) == value for f in here), (
+                f"line {e.line}: {e.id} slot {key}={value!r}, got {[dict(f.slots) for f in here]}"
+            )
 
 
 def test_every_rule_has_bad_and_good_fixtures() -> None:
@@ -73,18 +107,11 @@ def test_every_rule_is_reported_somewhere_and_every_report_is_declared() -> None
     assert reported == set(dbos_lint.RULES)
 
 
-def authoring_table() -> dict[str, str]:
+def test_authoring_table_is_generated_from_rules() -> None:
     text = (ROOT / "docs" / "authoring.md").read_text()
-    section = text.split("## Linter rule ids", 1)[1]
-    return dict(re.findall(r"^\| (DBOS\d{3}) \|.*\| ([a-z0-9-]+\.md) \|$", section, flags=re.MULTILINE))
-
-
-def test_references_match_authoring_table() -> None:
-    table = authoring_table()
-    assert len(table) >= 15
-    ours = {i: Path(r.reference).name for i, r in dbos_lint.RULES.items() if i != "DBOS001"}
-    assert ours == table
+    assert dbos_lint.markdown_table() in text, "regenerate: python scripts/dbos_lint.py --list-rules --markdown"
     assert all(r.reference.startswith("references/") for i, r in dbos_lint.RULES.items() if i != "DBOS001")
+    assert all(r.summary and r.in_tests for r in dbos_lint.RULES.values())
 
 
 @pytest.mark.parametrize("rule_id", [i for i in dbos_lint.RULES if i != "DBOS001"])
@@ -98,6 +125,25 @@ def test_async_variants_match_installed_dbos() -> None:
     dbos = pytest.importorskip("dbos")
     names = {n for n in dir(dbos.DBOS) if not n.startswith("_")}
     assert {n for n in names if f"{n}_async" in names} == dbos_lint.ASYNC_VARIANTS
+
+
+def test_raises_in_loop_matches_installed_dbos_and_every_suggestion_exists() -> None:
+    """DBOS206 says the call raises and suggests `<name>_async`: both must hold for the installed dbos."""
+    dbos = pytest.importorskip("dbos")
+    import inspect
+
+    raising = set()
+    for name in dir(dbos.DBOS):
+        member = inspect.getattr_static(dbos.DBOS, name)
+        func = getattr(member, "__func__", member)
+        if name.startswith("_") or not callable(func):
+            continue
+        code = "\n".join(line.split("#", 1)[0] for line in inspect.getsource(func).splitlines())
+        if f'check_async("{name}")' in code:
+            raising.add(name)
+    assert raising == dbos_lint.RAISES_IN_LOOP
+    names = set(dir(dbos.DBOS))
+    assert all(f"{n}_async" in names for n in dbos_lint.RAISES_IN_LOOP | dbos_lint._BLOCKING)
 
 
 def test_removed_config_keys_are_not_in_installed_config() -> None:
