@@ -139,7 +139,9 @@ def main() -> int:
     precision = len(kept) / len(keys) if keys else 1.0
 
     print(f"dbos {args.version} tests: {len(files)} files, {lines} lines ({root})")
-    print(f"best of {args.repeat}; 1 proc = CPU seconds, {args.jobs} procs = wall seconds; load {os.getloadavg()[0]:.1f}")
+    print(
+        f"best of {args.repeat}; 1 proc = CPU seconds, {args.jobs} procs = wall seconds; load {os.getloadavg()[0]:.1f}"
+    )
     print(f"{'':<22}{'seconds':>9}{'lines/s':>10}{'x parse':>9}")
     rows = [
         ("ast.parse (1 proc)", parse_s),

@@ -50,8 +50,7 @@ RULES: dict[str, Rule] = {
     "DBOS001": Rule("syntax-error", "{error}", "", "a file that cannot be read or parsed as Python"),
     "DBOS101": _rule(
         "launch-at-import",
-        "DBOS.launch() runs at import time; launch DBOS under "
-        '`if __name__ == "__main__":`, in main() or in a lifespan',
+        'DBOS.launch() runs at import time; launch DBOS under `if __name__ == "__main__":`, in main() or in a lifespan',
         "lifecycle-launch",
         "`DBOS.launch()` at module import time (not under `__main__`, a function or a lifespan)",
     ),
@@ -116,8 +115,7 @@ RULES: dict[str, Rule] = {
     ),
     "DBOS206": _rule(
         "sync-call-in-async",
-        "{call}() raises RuntimeError inside a running event loop (async {kind} {func}); "
-        "use `await {call}_async(...)`",
+        "{call}() raises RuntimeError inside a running event loop (async {kind} {func}); use `await {call}_async(...)`",
         "workflow-async",
         "a DBOS method that raises RuntimeError in a running event loop, called in any `async def` "
         "(workflow, step, lifespan, endpoint); its `_async` twin exists",
@@ -167,8 +165,7 @@ RULES: dict[str, Rule] = {
         "queue_partition_key: the workflow is never dequeued; wrap it in "
         "`with SetEnqueueOptions(queue_partition_key=...)`",
         "queue-partitioning",
-        "enqueue on a queue registered with a `partition_*` limit (resolved by scope) without "
-        "`queue_partition_key`",
+        "enqueue on a queue registered with a `partition_*` limit (resolved by scope) without `queue_partition_key`",
     ),
     "DBOS601": _rule(
         "removed-scheduled",
@@ -386,8 +383,6 @@ class Finding:
         }
 
 
-
-
 # ---- syntax helpers
 
 
@@ -538,7 +533,7 @@ class _Checker:
         self.module_state: set[str] = set()
         self.helpers: dict[str, str] = {}  # top-level plain function -> "time.time() on line 3"
         self.sleep_args: set[int] = set()
-        self.awaited: set[int] = set()
+        self.waits: set[int] = set()  # workflows that call DBOS.asyncio_wait
         self.reserves = False
         self.frames: list[_Frame] = []
         self.stack: list[ast.AST] = []
@@ -612,7 +607,11 @@ class _Checker:
             return "workflow"
         if q in ("dbos.DBOS.step", "dbos.DBOS.transaction"):
             return "step"
-        if isinstance(target, ast.Attribute) and target.attr == "transaction" and _dotted(target.value) in self.datasources:
+        if (
+            isinstance(target, ast.Attribute)
+            and target.attr == "transaction"
+            and _dotted(target.value) in self.datasources
+        ):
             return "step"
         return None
 
@@ -713,7 +712,9 @@ class _Checker:
         if not any(self._sets_partition_key(item.context_expr) for item in node.items):
             return False
         frame.keyed += 1
-        self._push_block(frame, ast.Tuple(elts=[i.context_expr for i in node.items], ctx=ast.Load()), node.body, "keyed", [])
+        self._push_block(
+            frame, ast.Tuple(elts=[i.context_expr for i in node.items], ctx=ast.Load()), node.body, "keyed", []
+        )
         return True
 
     def _exit(self, node: ast.AST, frame: _Frame) -> bool:
@@ -791,7 +792,9 @@ class _Checker:
     def _global_assigned(self, node: ast.Global, frame: _Frame) -> None:
         assert isinstance(frame.node, (ast.FunctionDef, ast.AsyncFunctionDef))
         stored = {
-            n.id for n in _walk_own(frame.node.body) if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del))
+            n.id
+            for n in _walk_own(frame.node.body)
+            if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del))
         }
         names = [n for n in node.names if n in stored]
         if names:
@@ -957,10 +960,9 @@ class _Checker:
         elif q in _IO_CALLS or (q.startswith(_IO_MODULES) and q.rsplit(".", 1)[-1][:1].islower()):
             self.report("DBOS202", node, call=call, hint="runs again on every replay; move it into a step")
         elif q in _TASKS:
-            if id(node) not in self.awaited:
-                self.deferred.append(lambda: self._task(node, call, frame))
-        elif q == "dbos.DBOS.asyncio_wait":  # DBOS.asyncio_wait([asyncio.ensure_future(...)]) is durable
-            self.awaited.update(id(n) for a in node.args for n in ast.walk(a))
+            self.deferred.append(lambda: self._task(node, call, frame))
+        elif q == "dbos.DBOS.asyncio_wait":  # tasks raced by DBOS.asyncio_wait are checkpointed
+            self.waits.add(frame.scope)
         elif not q.startswith("dbos.") and (
             attr in _DB_METHODS
             or (attr in _ENGINE_METHODS and (q.startswith("sqlalchemy.") or call.lower().endswith(f"engine.{attr}()")))
@@ -974,7 +976,8 @@ class _Checker:
             self.report("DBOS203", node, names=_dotted(node.func.value) or "", func=frame.name)
 
     def _task(self, node: ast.Call, call: str, frame: _Frame) -> None:
-        if not self.reserves:  # tasks that run DBOS.reserve_step() reservations are checkpointed
+        # Tasks raced by DBOS.asyncio_wait, or running DBOS.reserve_step() reservations, are checkpointed.
+        if not self.reserves and frame.scope not in self.waits:
             self.report("DBOS208", node, call=call, func=frame.name)
 
     def _helper(self, node: ast.Call, q: str, frame: _Frame) -> None:
@@ -1075,7 +1078,6 @@ class _Checker:
         wf = self.workflow(target)
         if wf:
             self.report("DBOS205", node, func=wf[0], via=via)
-
 
 
 def _canon(module: str) -> str:
@@ -1211,7 +1213,7 @@ def collect(paths: Iterable[Path]) -> Run:
     run = Run()
     for path in paths:
         if path.is_dir():
-            before, hidden = len(run.files), set()
+            before, hidden = len(run.files), set[str]()
             for root, dirs, files in os.walk(path):
                 hidden.update(d for d in dirs if d.startswith(".") and d not in _SKIP_DIRS)
                 dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith("."))
@@ -1219,7 +1221,9 @@ def collect(paths: Iterable[Path]) -> Run:
                     if name.endswith(".py"):
                         _add(run, Path(root, name))
             if len(run.files) == before and not any(f.path.startswith(str(path)) for f in run.findings):
-                skipped = f" (skipped hidden folders {', '.join(sorted(hidden))}: name them to lint them)" if hidden else ""
+                skipped = (
+                    f" (skipped hidden folders {', '.join(sorted(hidden))}: name them to lint them)" if hidden else ""
+                )
                 run.notes.append(f"no Python files under {path}{skipped}")
         else:
             _add(run, path)
@@ -1304,10 +1308,11 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def rule_table() -> list[str]:
-    """One line per rule: id, name, reference, how test files are linted."""
+    """One line per rule: id, name, how test files are linted, opt-in, and last the reference."""
     return [
-        f"{rule_id}  {rule.name:<30} {rule.reference or '-':<42} tests: {rule.in_tests}"
-        + ("  (opt-in: --select " + rule_id + ")" if rule.opt_in else "")
+        f"{rule_id}  {rule.name:<30} [tests: {rule.in_tests}]"
+        + (f" (opt-in: --select {rule_id})" if rule.opt_in else "")
+        + f" {rule.reference or '-'}"
         for rule_id, rule in RULES.items()
     ]
 

@@ -231,6 +231,42 @@ def test_help_and_list_rules(capsys: pytest.CaptureFixture[str]) -> None:
     assert len(out.splitlines()) == len(dbos_lint.RULES)
     assert "DBOS201  nondeterministic-call" in out
     assert "references/workflow-determinism.md" in out
+    rows = dict(line.split(None, 1) for line in out.splitlines())
+    assert "tests: skipped" in rows["DBOS203"]
+    assert "tests: sleeps skipped" in rows["DBOS202"]
+    assert "(opt-in: --select DBOS104)" in rows["DBOS104"]
+    assert run_main(capsys, "--list-rules", "--markdown")[1].strip() == dbos_lint.markdown_table()
+
+
+def test_opt_in_rule_is_reported_only_when_selected(capsys: pytest.CaptureFixture[str]) -> None:
+    bad = str(FIXTURES / "DBOS104" / "bad_construct_at_import.py")
+    assert run_main(capsys, bad)[:2] == (0, "")
+    assert run_main(capsys, "--select", "DBOS1", bad)[:2] == (0, "")
+    code, out, _ = run_main(capsys, "--select", "DBOS104", bad)
+    assert (code, ids(out)) == (1, {"DBOS104"})
+
+
+TEST_POLICY_SOURCE = """import time, uuid
+from dbos import DBOS
+
+runs = []
+log = []
+
+@DBOS.workflow()
+def wf() -> str:
+    global runs
+    runs = [*runs, time.time()]
+    log.append(1)
+    time.sleep(0.1)
+    return str(uuid.uuid4())
+"""
+
+
+@pytest.mark.parametrize("name", ["test_app.py", "app_test.py", "conftest.py"])
+def test_test_files_skip_instrumentation_but_not_real_mistakes(name: str) -> None:
+    app = {(f.line, f.id) for f in dbos_lint.lint_source(TEST_POLICY_SOURCE, "pkg/app.py")}
+    assert app == {(9, "DBOS203"), (10, "DBOS201"), (11, "DBOS203"), (12, "DBOS202"), (13, "DBOS201")}
+    assert {(f.line, f.id) for f in dbos_lint.lint_source(TEST_POLICY_SOURCE, f"pkg/{name}")} == {(13, "DBOS201")}
 
 
 def test_json_output(capsys: pytest.CaptureFixture[str]) -> None:
