@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from skilltools import load_skill
 from skilltools.cli import main
 from skilltools.coverage import BASELINE_FILE, EXCLUSIONS_FILE, REPORT_FILE, Coverage, check_baseline, compute, drift
-from skilltools.coverage_api import ApiItem, inventory
-from skilltools.coverage_report import render_markdown
+from skilltools.coverage.dbos_api import ApiItem, inventory
+from skilltools.coverage.render import render_markdown
+from skilltools.rules import RULES
 
 REPO = Path(__file__).resolve().parent.parent
 REF = "references/alpha-cov.md"
@@ -298,3 +301,34 @@ def test_checked_in_coverage_report_is_fresh(real: Coverage) -> None:
     assert (REPO / REPORT_FILE).read_text("utf-8") == render_markdown(real), (
         "docs/coverage.md is stale: run `.venv/bin/skilltools coverage --write`"
     )
+
+
+def test_an_unreadable_baseline_is_reported(valid_skill: Path) -> None:
+    (valid_skill / "docs").mkdir()
+    (valid_skill / BASELINE_FILE).write_text('{"dbos": "3.4.0"}')
+    found = check_baseline(compute(load_skill(valid_skill)), valid_skill)
+    assert [f"{p.path}:{p.line}: {p.id}" for p in found] == [f"{BASELINE_FILE}:1: COV202"]
+
+
+PROVEN_BY: dict[str, str] = {
+    "COV001": "test_drift_in_a_correct_example_points_at_its_line",
+    "COV002": "test_drift_kinds",
+    "COV003": "test_drift_kinds",
+    "COV004": "test_drift_kinds",
+    "COV101": "test_exclusions_are_checked_one_by_one",
+    "COV102": "test_exclusions_are_checked_one_by_one",
+    "COV103": "test_exclusions_are_checked_one_by_one",
+    "COV104": "test_absent_entries_allow_names_on_purpose_and_must_stay_true",
+    "COV105": "test_absent_entries_allow_names_on_purpose_and_must_stay_true",
+    "COV106": "test_exclusions_are_checked_one_by_one",
+    "COV201": "test_baseline_regression_names_the_lost_item",
+    "COV202": "test_an_unreadable_baseline_is_reported",
+}
+"""The test that fails each coverage rule at an exact file:line."""
+
+
+@pytest.mark.parametrize("rule_id", sorted(i for i in RULES if i.startswith("COV")))
+def test_every_coverage_rule_of_the_table_has_a_failing_fixture(rule_id: str) -> None:
+    assert rule_id in PROVEN_BY, f"{rule_id} has no test proving it"
+    test: Any = globals()[PROVEN_BY[rule_id]]
+    assert f'"{rule_id}"' in inspect.getsource(test) or f": {rule_id}" in inspect.getsource(test)

@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 from skilltools import examples, load_skill
-from skilltools.coverage_api import introspect
-from skilltools.coverage_scan import scan_program
+from skilltools.coverage.dbos_api import introspect
+from skilltools.coverage.skill_uses import scan_program
 from skilltools.model import Link
 from skilltools.parse import parse_markdown
 from skilltools.validate import validate
@@ -104,7 +104,7 @@ def test_a_reference_style_definition_leaving_the_skill_is_reported(valid_skill:
 
 def test_the_coverage_scan_needs_only_the_model() -> None:
     code = (
-        "import sys, skilltools.coverage_scan\n"
+        "import sys, skilltools.coverage.skill_uses\n"
         "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('dbos', 'psycopg', 'sqlalchemy')"
         " or m in ('skilltools.runner', 'skilltools.examples'))\n"
         "print(heavy)\n"

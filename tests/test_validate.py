@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 from collections.abc import Callable
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 from skilltools import compat, load_skill
 from skilltools.cli import main
+from skilltools.rules import RULES
 from skilltools.validate import validate
 
 
@@ -71,6 +73,17 @@ def measured(range_: str, *, stale: bool = False, since: bool = True) -> Callabl
     return apply
 
 
+def symlink_folder_out(rel: str) -> Callable[[Path], None]:
+    """Move a folder outside the skill and leave a symlink in its place."""
+
+    def apply(root: Path) -> None:
+        outside = root.parent / "outside-folder"
+        (root / rel).rename(outside)
+        os.symlink(outside, root / rel)
+
+    return apply
+
+
 REF = "references/alpha-one.md"
 CASES: dict[str, tuple[Callable[[Path], object], list[str]]] = {
     "SKL001-missing-skill-md": (remove("SKILL.md"), ["SKILL.md:1: SKL001"]),
@@ -83,13 +96,20 @@ CASES: dict[str, tuple[Callable[[Path], object], list[str]]] = {
     "SKL004-symlink-escape": (symlink_out(REF), [f"{REF}:1: SKL004", "askill.yaml:11: SKL704"]),
     "SKL101-unclosed-frontmatter": (write(REF, "---\ntitle: x\n"), [f"{REF}:1: SKL101"]),
     "SKL102-bad-yaml": (edit(REF, "tags: [alpha, first]", "tags: [alpha, first"), [f"{REF}:5: SKL102"]),
-    "SKL103-duplicate-key": (edit(REF, "tags: [alpha, first]", "tags: [alpha]\ntitle: again"), [f"{REF}:6: SKL103"]),
-    "SKL105-alias": (edit(REF, "tags: [alpha, first]", "tags: &t [alpha]\nother: *t"), [f"{REF}:6: SKL105"]),
-    "SKL104-schema-skill": (
-        edit("SKILL.md", "name: dbos-python", "name: DBOS_Python"),
-        ["SKILL.md:2: SKL104", "SKILL.md:2: SKL201", "SKILL.md:2: SKL803", "askill.yaml:1: SKL202"],
+    "SKL103-duplicate-key": (  # the duplicate hides nothing: its value (the last) is checked too
+        edit(REF, "tags: [alpha, first]", "tags: [alpha]\ntitle: again"),
+        [f"{REF}:6: SKL103", f"{REF}:9: SKL503"],
     ),
-    "SKL104-unknown-key": (edit("SKILL.md", "license: MIT", "license: MIT\nversion: 1.0.0"), ["SKILL.md:5: SKL104"]),
+    "SKL105-alias": (edit(REF, "tags: [alpha, first]", "tags: &t [alpha]\nother: *t"), [f"{REF}:6: SKL105"]),
+    "SKL106-spec-name": (
+        edit("SKILL.md", "name: dbos-python", "name: DBOS_Python"),
+        ["SKILL.md:2: SKL106", "SKILL.md:2: SKL201", "SKILL.md:2: SKL803", "askill.yaml:1: SKL202"],
+    ),
+    "SKL106-unknown-key": (edit("SKILL.md", "license: MIT", "license: MIT\nversion: 1.0.0"), ["SKILL.md:5: SKL106"]),
+    "SKL104-schema-skill-house": (  # the specification lets metadata.version be any string; this project wants semver
+        edit("SKILL.md", 'version: "1.2.3"', 'version: "one"'),
+        ["SKILL.md:5: SKL104", "askill.yaml:2: SKL203"],
+    ),
     "SKL104-schema-rule": (edit(REF, "impact: CRITICAL", "impact: URGENT"), [f"{REF}:3: SKL104", f"{REF}:3: SKL502"]),
     "SKL104-schema-askill": (
         edit("askill.yaml", "tags: [tests]", "tags: [a, b, c, d, e, f]"),
@@ -262,6 +282,42 @@ CASES: dict[str, tuple[Callable[[Path], object], list[str]]] = {
         ),
         ["askill.yaml:11: SKL705", "askill.yaml:11: SKL701"],
     ),
+    "SKL005-not-read": (write("rules/alpha-two.md", "# Two\n"), ["rules/:1: SKL005"]),
+    "SKL614-fence-closed-late": (
+        edit(
+            REF,
+            '```python expect=ValueError\nraise ValueError("no")\n```\n\n**Correct** (works):\n\n```python\n',
+            '```python expect=ValueError\nraise ValueError("no")\n\n**Correct** (works):\n\n```python\n',
+        ),
+        [f"{REF}:18: SKL614", f"{REF}:7: SKL605"],
+    ),
+    "SKL003-shipped-license": (
+        lambda r: (
+            write("LICENSE", "x" * (2 * 1024 * 1024))(r),
+            edit("askill.yaml", "  - askill.yaml\n", "  - askill.yaml\n  - LICENSE\n")(r),
+        ),
+        ["LICENSE:1: SKL003"],
+    ),
+    "SKL002-shipped-binary": (
+        lambda r: (
+            write("data.bin", b"\x00\x01")(r),
+            edit("askill.yaml", "  - askill.yaml\n", "  - askill.yaml\n  - data.bin\n")(r),
+        ),
+        ["data.bin:1: SKL002"],
+    ),
+    "SKL004-symlinked-folder": (
+        symlink_folder_out("references"),
+        [
+            "references/sections.md:1: SKL004",
+            f"{REF}:1: SKL004",
+            "askill.yaml:11: SKL704",  # once per file: references/sections.md, then alpha-one.md
+            "askill.yaml:11: SKL704",
+        ],
+    ),
+    "SKL401-reference-definition": (
+        lambda r: (r / "SKILL.md").write_text((r / "SKILL.md").read_text() + "\n[idx]: ../SKILL.md\n"),
+        ["SKILL.md:17: SKL401"],
+    ),
 }
 CASES["SKL101-no-frontmatter"] = (
     edit(
@@ -290,13 +346,36 @@ def test_each_rule_is_reported_at_its_line(case: str, valid_skill: Path) -> None
     assert sorted(problems_of(valid_skill)) == sorted(expected)
 
 
-def test_every_problem_id_has_a_case() -> None:
-    source = (Path(__file__).parents[1] / "scripts/skilltools").glob("*.py")
-    import re
+@pytest.mark.parametrize("rule_id", sorted(i for i in RULES if i.startswith("SKL")))
+def test_every_rule_of_the_table_has_a_failing_fixture(rule_id: str) -> None:
+    """Iterates the rule table: each SKL id is proven, at an exact file:line, by a case of CASES."""
+    assert any(expected.endswith(f": {rule_id}") for _, found in CASES.values() for expected in found), rule_id
 
-    ids = {found for path in source for found in re.findall(r'"(SKL\d{3})"', path.read_text())}
-    covered = {case.split("-")[0] for case in CASES}
-    assert ids - covered == set(), f"validator ids without a failing fixture: {sorted(ids - covered)}"
+
+def test_problems_are_created_only_through_the_rule_table() -> None:
+    package = Path(__file__).parents[1] / "scripts/skilltools"
+    direct = []
+    for path in sorted(package.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", "")) == "Problem":
+                direct.append(f"{path.relative_to(package)}:{node.lineno}")
+    assert len(direct) == 1 and direct[0].startswith("rules.py:"), direct  # inside problem() only
+
+
+def test_each_message_is_its_template_filled(valid_skill: Path) -> None:
+    edit(REF, "impact: CRITICAL", "impact: LOW")(valid_skill)
+    [found] = validate(load_skill(valid_skill))
+    assert found.message == RULES["SKL502"].template.format(impact="LOW", section="Alpha", expected="CRITICAL")
+    assert (found.profile, found.severity) == ("house", "error")
+
+
+def test_rules_command_lists_every_rule(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["rules"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in out[1:]] == list(RULES)
+    assert main(["rules", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert {row["id"]: row["profile"] for row in data} == {r.id: r.profile for r in RULES.values()}
 
 
 def test_cli_reports_all_problems_with_exit_1(valid_skill: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -312,7 +391,9 @@ def test_cli_json(valid_skill: Path, capsys: pytest.CaptureFixture[str]) -> None
     edit(REF, "impact: CRITICAL", "impact: LOW")(valid_skill)
     assert main(["validate", str(valid_skill), "--json"]) == 1
     data = json.loads(capsys.readouterr().out)
-    assert data == [{"path": REF, "line": 3, "id": "SKL502", "message": data[0]["message"]}]
+    assert data == [
+        {"path": REF, "line": 3, "id": "SKL502", "profile": "house", "severity": "error", "message": data[0]["message"]}
+    ]
 
 
 def test_cli_clean_exit_0(valid_skill: Path) -> None:
@@ -339,3 +420,49 @@ def test_expect_with_a_message_is_valid(valid_skill: Path) -> None:
         valid_skill
     )
     assert problems_of(valid_skill) == []
+
+
+# --- profiles --------------------------------------------------------------------------------------------
+
+
+def test_spec_profile_keeps_only_what_the_specification_requires(
+    valid_skill: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    edit(REF, "impact: CRITICAL", "impact: LOW")(valid_skill)  # a house rule
+    edit("SKILL.md", "license: MIT", "license: MIT\nversion: 1.0.0")(valid_skill)  # not a key of the specification
+    assert main(["validate", str(valid_skill), "--profile", "spec"]) == 1
+    err = capsys.readouterr().err
+    assert "SKILL.md:5: SKL106 [spec] version: Additional properties" in err or "SKL106 [spec]" in err
+    assert "SKL502" not in err and "1 problem(s)" in err
+    assert main(["validate", str(valid_skill)]) == 1  # house (the default) reports both, each with its profile
+    err = capsys.readouterr().err
+    assert f"{REF}:3: SKL502 [house] " in err and "SKILL.md:5: SKL106 [spec] " in err
+
+
+def test_spec_profile_passes_a_skill_that_breaks_only_house_rules(valid_skill: Path) -> None:
+    (valid_skill / "askill.yaml").unlink()  # askill.yaml is this project's, not the specification's
+    edit(REF, "impact: CRITICAL", "impact: LOW")(valid_skill)
+    found = validate(load_skill(valid_skill), "spec")
+    assert [(p.id, p.severity) for p in found] == [("SKL005", "note")]  # references/ is not read by spec
+    assert main(["validate", str(valid_skill), "--profile", "spec"]) == 0
+
+
+def test_a_duplicate_frontmatter_key_hides_no_other_problem(valid_skill: Path) -> None:
+    edit("SKILL.md", "license: MIT", "license: MIT\nname: again\nextra: one")(valid_skill)
+    assert sorted(problems_of(valid_skill)) == [
+        "SKILL.md:5: SKL103",
+        "SKILL.md:5: SKL201",  # the value that wins (the last) is checked against the folder
+        "SKILL.md:6: SKL106",
+        "askill.yaml:1: SKL202",
+    ]
+
+
+def test_folders_of_markdown_that_are_not_read_are_named(valid_skill: Path) -> None:
+    write("rules/alpha-two.md", "# Two\n")(valid_skill)
+    write("rules/alpha-three.md", "# Three\n")(valid_skill)
+    [note] = validate(load_skill(valid_skill))
+    assert str(note) == (
+        "rules/:1: SKL005 [house note] rules/ holds 2 Markdown file(s) this validator does not read "
+        "(only SKILL.md and references/*.md are checked)"
+    )
+    assert main(["validate", str(valid_skill)]) == 0  # a note never fails

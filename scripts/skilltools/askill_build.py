@@ -14,6 +14,7 @@ from .askill_check import ASKILL_KEYS, differences, installer_drops, limits, raw
 from .build import BuildError, build_dir
 from .model import Problem, Skill
 from .parse import SKILL_FILE, ParseError, load_skill, parse_markdown
+from .rules import problem
 
 TARGET_DIR = "askill"
 """The askill copy goes to <out>/askill/<name>/ so that it never replaces the spec-clean <out>/<name>/."""
@@ -84,7 +85,7 @@ def check_target(folder: Path, manifest: Mapping[str, Any]) -> list[Problem]:
     for key in ASKILL_KEYS:
         if manifest.get(key) != front.get(key):
             message = f"{key} {front.get(key)!r} differs from askill.yaml {manifest.get(key)!r}; rebuild"
-            problems.append(Problem(SKILL_FILE, doc.key_lines.get(key, 1), "SKL801", message))
+            problems.append(problem("SKL801", SKILL_FILE, doc.key_lines.get(key, 1), detail=message))
     problems += installer_drops(load_skill(folder))
     return problems
 

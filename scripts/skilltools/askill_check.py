@@ -20,6 +20,7 @@ from . import askill_reader as reader
 from .manifest import shipped_files
 from .model import Problem, Skill
 from .parse import MANIFEST_FILE, SKILL_FILE
+from .rules import problem
 
 ASKILL_KEYS = ("slug", "version", "author", "tags", "commands", "dependencies", "repository")
 """Keys only askill reads; askill.yaml is their single source, and only the askill target's SKILL.md has them."""
@@ -58,24 +59,23 @@ def differences(content: str, yaml_values: Mapping[str, Any], key_lines: Mapping
     try:
         seen = reader.read_frontmatter(content)
     except reader.ReaderCrash as crash:
-        return [Problem(SKILL_FILE, 1, "SKL801", f"askill's frontmatter reader throws on this file ({crash})")]
+        return [problem("SKL801", SKILL_FILE, 1, detail=f"askill's frontmatter reader throws on this file ({crash})")]
     if seen is None:
-        return [Problem(SKILL_FILE, 1, "SKL801", "askill finds no frontmatter: the file must start with a '---' line")]
+        return [
+            problem(
+                "SKL801", SKILL_FILE, 1, detail="askill finds no frontmatter: the file must start with a '---' line"
+            )
+        ]
     problems = []
     for key in dict.fromkeys([*yaml_values, *seen.values]):
         askill_value = seen.values.get(key)
         yaml_value = _as_askill_sees(key, yaml_values.get(key))
         if askill_value != yaml_value:
             line = key_lines.get(key) or seen.lines.get(key, 1)
-            problems.append(
-                Problem(
-                    SKILL_FILE,
-                    line,
-                    "SKL801",
-                    f"askill reads {key!r} as {_show(askill_value)}, YAML as {_show(yaml_value)}; "
-                    + _hint(askill_value),
-                )
+            detail = f"askill reads {key!r} as {_show(askill_value)}, YAML as {_show(yaml_value)}; " + _hint(
+                askill_value
             )
+            problems.append(problem("SKL801", SKILL_FILE, line, detail=detail))
     return problems
 
 
@@ -84,7 +84,7 @@ def limits(values: Mapping[str, Any], lines: Mapping[str, int], path: str, *, ta
     problems: list[Problem] = []
 
     def add(key: str, rule: str, message: str) -> None:
-        problems.append(Problem(path, lines.get(key, 1), rule, message))
+        problems.append(problem(rule, path, lines.get(key, 1), detail=message))
 
     if "name" in values and not (isinstance(values["name"], str) and reader.NAME.match(values["name"])):
         add("name", "SKL803", f"name {_show(values['name'])} must be lowercase letters, digits and hyphens (askill)")
@@ -107,7 +107,9 @@ def limits(values: Mapping[str, Any], lines: Mapping[str, int], path: str, *, ta
         add("version", "SKL804", f"version {_show(values['version'])} is not semver like 1.2.3 (askill)")
     for key in ("slug", "version") if target else ():
         if key not in values:
-            problems.append(Problem(path, 1, "SKL804" if key == "version" else "SKL803", f"askill publish needs {key}"))
+            problems.append(
+                problem("SKL804" if key == "version" else "SKL803", path, 1, detail=f"askill publish needs {key}")
+            )
     _tags(values, add)
     _commands(values, add)
     if "dependencies" in values:
@@ -162,11 +164,11 @@ def installer_drops(skill: Skill) -> list[Problem]:
     files, _ = shipped_files(skill.root, manifest.data.get("files"), 1)
     line = manifest.key_lines.get("files", 1)
     return [
-        Problem(
+        problem(
+            "SKL808",
             MANIFEST_FILE,
             line,
-            "SKL808",
-            f"{rel} ships but `askill add` skips it (names starting with '_', README.md, metadata.json, "
+            detail=f"{rel} ships but `askill add` skips it (names starting with '_', README.md, metadata.json, "
             "dist/, build/, ...); rename or move it",
         )
         for rel in files
@@ -188,7 +190,7 @@ def command_scripts(skill: Skill) -> list[Problem]:
             relative = "/" in word and not word.startswith(("-", "/", "$", "~")) and "://" not in word
             if relative and (word not in files or reader.install_skips(word)):
                 message = f"command {name!r} runs {word}, which is not in the installed skill; ship it in files"
-                problems.append(Problem(MANIFEST_FILE, manifest.key_lines.get("commands", 1), "SKL806", message))
+                problems.append(problem("SKL806", MANIFEST_FILE, manifest.key_lines.get("commands", 1), detail=message))
     return problems
 
 

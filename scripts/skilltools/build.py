@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .digest import compile_digest
+from .errors import SkillToolsError
 from .manifest import shipped_files
 from .model import Skill
 
@@ -20,7 +21,7 @@ ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 """The earliest date a ZIP can hold: fixed so that two builds are byte-identical."""
 
 
-class BuildError(Exception):
+class BuildError(SkillToolsError):
     """The skill cannot be built as asked; the message says why and what to do."""
 
 

@@ -11,9 +11,10 @@ from pathlib import Path
 
 from . import build, evals_cli, examples, matrix_cmd, report, validate
 from .build import write_atomic
+from .errors import SkillToolsError
 from .model import Problem
 from .parse import load_skill
-from .pgdb import PostgresUnavailable
+from .rules import PROFILES
 
 
 def _skill_dir(value: str) -> Path:
@@ -29,9 +30,10 @@ def _report(problems: Sequence[Problem], as_json: bool) -> int:
     else:
         for problem in problems:
             print(problem, file=sys.stderr)
-        if problems:
-            print(f"{len(problems)} problem(s)", file=sys.stderr)
-    return 1 if problems else 0
+        errors = sum(p.severity == "error" for p in problems)
+        if errors:
+            print(f"{errors} problem(s)", file=sys.stderr)
+    return 1 if validate.failed(list(problems)) else 0
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -42,10 +44,20 @@ def cmd_validate(args: argparse.Namespace) -> int:
         data = manifest.data if manifest and manifest.data is not None else {}
         return _report(check_target(args.dir, data), args.json)
     skill = load_skill(args.dir)
-    problems = validate.validate(skill)
+    problems = validate.validate(skill, args.profile)
     if skill.skill_md and not args.json:
         print(validate.body_budget(skill.skill_md), file=sys.stderr)
     return _report(problems, args.json)
+
+
+def cmd_rules(args: argparse.Namespace) -> int:
+    from .rules import RULES, render_table
+
+    if args.json:
+        print(json.dumps([vars(rule) for rule in RULES.values()], indent=2))
+    else:
+        print(render_table())
+    return 0
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -100,7 +112,17 @@ def make_parser() -> argparse.ArgumentParser:
         default="spec",
         help="spec: a source checkout or spec-clean build (default); askill: a `build --target askill` folder",
     )
+    p.add_argument(
+        "--profile",
+        choices=PROFILES,
+        default="house",
+        help="spec: only what the Agent Skills specification requires; house: also this project's rules (default)",
+    )
     p.set_defaults(run=cmd_validate)
+
+    p = commands.add_parser("rules", help="list every validator (SKL) and coverage (COV) rule")
+    p.add_argument("--json", action="store_true", help="print the rules as JSON on stdout")
+    p.set_defaults(run=cmd_rules)
 
     p = commands.add_parser("build", help="validate, compile AGENTS.md, write dist/<name>-<version>.zip + .sha256")
     p.add_argument("dir", nargs="?", type=_skill_dir, default=Path("."), help="skill folder (default: .)")
@@ -162,7 +184,8 @@ def make_parser() -> argparse.ArgumentParser:
 
 
 def cmd_coverage(args: argparse.Namespace) -> int:
-    from . import coverage, coverage_report
+    from . import coverage
+    from .coverage import render as coverage_report
 
     skill = load_skill(args.dir)
     result = coverage.compute(skill)
@@ -236,7 +259,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         code: int = args.run(args)
-    except (build.BuildError, PostgresUnavailable) as error:
+    except SkillToolsError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

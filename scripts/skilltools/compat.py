@@ -20,6 +20,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 
 from .model import Document, Problem, Skill
+from .rules import problem
 
 if TYPE_CHECKING:
     from .matrix import Matrix
@@ -198,11 +199,11 @@ def check_ranges(skill: Skill) -> list[Problem]:
             why = (
                 f"its examples changed since {COMPAT_JSON} was measured: run `skilltools matrix --write -k {ref.stem}`"
             )
-            problems.append(Problem(ref.path, line, "SKL509", why))
+            problems.append(problem("SKL509", ref.path, line, detail=why))
             continue
         wrong = range_problem(evidence, ref.path, claimed)
         if wrong is not None:
-            problems.append(Problem(ref.path, ref.doc.key_lines.get("dbos", 1), "SKL508", wrong))
+            problems.append(problem("SKL508", ref.path, ref.doc.key_lines.get("dbos", 1), detail=wrong))
     return problems
 
 
@@ -241,7 +242,7 @@ def check_since(skill: Skill) -> list[Problem]:
             wanted = f"since {short(floor)}"
             if not before or wanted not in before[-1]:
                 why = f"this block needs dbos {short(floor)}, the others run on {oldest}: say {wanted!r} in its label"
-                problems.append(Problem(ref.path, line, "SKL510", why))
+                problems.append(problem("SKL510", ref.path, line, detail=why))
     return problems
 
 

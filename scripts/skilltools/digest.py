@@ -13,6 +13,7 @@ from typing import Any
 from .model import Document, Problem, Reference, Skill
 from .parse import ParseError, load_yaml, read_text
 from .router import section_lines
+from .rules import problem
 
 MAX_BYTES = 32 * 1024
 KEYCALLS_FILE = "references/_keycalls.yaml"
@@ -43,14 +44,14 @@ def key_calls(skill: Skill) -> tuple[dict[str, str], list[Problem]]:
     except ParseError as error:
         return {}, [error.problem]
     if not isinstance(data, dict):
-        return {}, [Problem(KEYCALLS_FILE, 1, "DIG001", "expected a mapping of reference name to one line of code")]
+        return {}, [problem("DIG001", KEYCALLS_FILE, 1)]
     calls: dict[str, str] = {}
     problems: list[Problem] = []
     for key, value in data.items():
         if isinstance(value, str) and value.strip() and "\n" not in value.strip():
             calls[str(key)] = value.strip()
         else:
-            problems.append(Problem(KEYCALLS_FILE, lines.get(str(key), 1), "DIG002", f"{key}: give one line of code"))
+            problems.append(problem("DIG002", KEYCALLS_FILE, lines.get(str(key), 1), key=key))
     return calls, problems
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from .model import Problem
 from .parse import MANIFEST_FILE
+from .rules import problem
 
 GLOB_CHARS = set("*?[")
 NEVER_SHIP = {".env", ".DS_Store", "__pycache__", ".git", ".venv", "Thumbs.db"}
@@ -16,6 +17,12 @@ NEVER_SHIP = {".env", ".DS_Store", "__pycache__", ".git", ".venv", "Thumbs.db"}
 def _never_ship(rel: str) -> bool:
     parts = PurePosixPath(rel).parts
     return any(part in NEVER_SHIP or part.endswith((".pyc", ".pyo")) or part.startswith(".env") for part in parts)
+
+
+def through_symlink(root: Path, path: Path) -> bool:
+    """The file, or a folder between it and the root, is a symlink (a symlinked references/ ships outside
+    files as surely as a symlinked file)."""
+    return any(part.is_symlink() for part in [path, *path.parents] if part != root and part.is_relative_to(root))
 
 
 def shipped_files(root: Path, entries: Any, line: int) -> tuple[list[str], list[Problem]]:
@@ -30,34 +37,29 @@ def shipped_files(root: Path, entries: Any, line: int) -> tuple[list[str], list[
             continue
         pure = PurePosixPath(entry)
         if pure.is_absolute() or ".." in pure.parts or "\\" in entry:
-            problems.append(
-                Problem(
-                    MANIFEST_FILE, line, "SKL703", f"files entry {entry!r} must be a relative path inside the skill"
-                )
-            )
+            detail = f"files entry {entry!r} must be a relative path inside the skill"
+            problems.append(problem("SKL703", MANIFEST_FILE, line, detail=detail))
             continue
         try:
             matches = sorted(root.glob(entry)) if GLOB_CHARS & set(entry) else [root / entry]
-            links = {path for path in matches if path.is_symlink()}
+            links = {path for path in matches if through_symlink(root, path)}
         except (ValueError, OSError):  # e.g. 'a**', or a name too long for the OS (found by fuzzing)
             message = f"files entry {entry!r} is not a usable path or pattern"
-            problems.append(Problem(MANIFEST_FILE, line, "SKL703", message))
+            problems.append(problem("SKL703", MANIFEST_FILE, line, detail=message))
             continue
         matched = False
         for path in matches:
             rel = path.relative_to(root).as_posix()
             if path in links:
-                problems.append(Problem(MANIFEST_FILE, line, "SKL704", f"{rel} is a symlink; ship real files only"))
+                problems.append(problem("SKL704", MANIFEST_FILE, line, path=rel))
                 continue
             if not path.is_file():
                 continue
             if _never_ship(rel):
-                problems.append(
-                    Problem(MANIFEST_FILE, line, "SKL705", f"{rel} is a cache or secret file and must not ship")
-                )
+                problems.append(problem("SKL705", MANIFEST_FILE, line, path=rel))
                 continue
             files.add(rel)
             matched = True
         if not matched and not links:
-            problems.append(Problem(MANIFEST_FILE, line, "SKL701", f"files entry {entry!r} matches no file"))
+            problems.append(problem("SKL701", MANIFEST_FILE, line, entry=entry))
     return sorted(files), problems

@@ -18,6 +18,7 @@ from markdown_it.helpers import parseLinkDestination
 from markdown_it.token import Token
 
 from .model import CodeBlock, Document, Heading, Label, Link, Problem, Program, info_words
+from .rules import problem
 from .strict_yaml import ParseError, load_yaml, split_frontmatter
 
 _MD = MarkdownIt("commonmark").enable("table")
@@ -181,10 +182,11 @@ def parse_markdown(path: str, text: str) -> Document:
     frontmatter_text, body_line = split_frontmatter(text, path)
     frontmatter: dict[str, Any] | None = None
     key_lines: dict[str, int] = {}
+    problems: list[Problem] = []
     if frontmatter_text is not None:
-        data, key_lines = load_yaml(frontmatter_text, path, first_line=2)
+        data, key_lines = load_yaml(frontmatter_text, path, first_line=2, problems=problems)
         if not isinstance(data, dict):
-            raise ParseError(Problem(path, 2, "SKL101", "frontmatter must be a YAML mapping of keys to values"))
+            raise ParseError(problem("SKL101", path, 2, detail="frontmatter must be a YAML mapping of keys to values"))
         frontmatter = data
 
     lines = text.split("\n")
@@ -250,6 +252,7 @@ def parse_markdown(path: str, text: str) -> Document:
         programs=group_programs(tuple(blocks)),
         code_lines=frozenset(code_lines),
         code_spans=tuple(spans),
+        problems=tuple(problems),
     )
 
 

@@ -35,18 +35,30 @@ _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 @dataclass(frozen=True, order=True)
 class Problem:
-    """One thing wrong, reported as `path:line: ID message`."""
+    """One thing wrong, reported as `path:line: ID [profile] message`. Create it with `rules.problem()`."""
 
     path: str
     line: int
     id: str
     message: str
+    profile: str = "house"
+    """`spec` (the Agent Skills specification requires it) or `house` (this project's authoring rules)."""
+    severity: str = "error"
+    """`note` informs and never fails a run."""
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.id} {self.message}"
+        tag = self.profile if self.severity == "error" else f"{self.profile} {self.severity}"
+        return f"{self.path}:{self.line}: {self.id} [{tag}] {self.message}"
 
     def as_dict(self) -> dict[str, Any]:
-        return {"path": self.path, "line": self.line, "id": self.id, "message": self.message}
+        return {
+            "path": self.path,
+            "line": self.line,
+            "id": self.id,
+            "profile": self.profile,
+            "severity": self.severity,
+            "message": self.message,
+        }
 
 
 @dataclass(frozen=True)
@@ -241,6 +253,8 @@ class Document:
     """Lines of fenced and indented code blocks, fences included."""
     code_spans: tuple[tuple[int, str], ...] = ()
     """(line, content) of every inline code span outside code blocks."""
+    problems: tuple[Problem, ...] = ()
+    """What was wrong but did not stop the parse (a duplicate frontmatter key)."""
 
     @property
     def body(self) -> str:

@@ -7,10 +7,12 @@ read becomes a `Problem` and is left out of the model.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 from .markdown import parse_markdown, slugify
 from .model import Document, Manifest, Problem, Reference, Section, Skill
+from .rules import problem
 from .strict_yaml import ParseError, load_yaml, split_frontmatter
 
 __all__ = ["ParseError", "load_yaml", "parse_markdown", "slugify", "split_frontmatter"]
@@ -28,35 +30,33 @@ SECTIONS_FILE = "references/sections.md"
 def read_text(root: Path, rel: str) -> str:
     """Read a UTF-8 text file inside `root`, refusing what would confuse every later stage."""
     path = root / rel
-    if path.is_symlink():
+    if any(part.is_symlink() for part in [path, *path.parents] if part.is_relative_to(root) and part != root):
         try:
             target = path.resolve()
         except (OSError, RuntimeError):  # a symlink loop (found by fuzzing)
-            raise ParseError(Problem(rel, 1, "SKL004", "symlink loop; copy the file in instead")) from None
+            raise ParseError(problem("SKL004", rel, 1, detail="symlink loop; copy the file in instead")) from None
         if not target.is_relative_to(root.resolve()):
-            raise ParseError(
-                Problem(
-                    rel, 1, "SKL004", f"symlink points outside the skill folder ({target}); copy the file in instead"
-                )
-            )
+            # Every component counts: a symlinked folder (references/ -> elsewhere) ships outside files too.
+            detail = f"a symlink on this path leads outside the skill folder ({target}); copy the files in instead"
+            raise ParseError(problem("SKL004", rel, 1, detail=detail))
     if not path.exists():
-        raise ParseError(Problem(rel, 1, "SKL001", "file is missing"))
+        raise ParseError(problem("SKL001", rel, 1, detail="file is missing"))
     if not path.is_file():
-        raise ParseError(Problem(rel, 1, "SKL001", "expected a file, found a directory or special file"))
+        raise ParseError(problem("SKL001", rel, 1, detail="expected a file, found a directory or special file"))
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
-        raise ParseError(
-            Problem(rel, 1, "SKL003", f"file is {size} bytes, over the {MAX_FILE_BYTES}-byte limit; split it")
-        )
+        raise ParseError(problem("SKL003", rel, 1, size=size, limit=MAX_FILE_BYTES))
     data = path.read_bytes()
     if b"\x00" in data:
-        raise ParseError(Problem(rel, 1, "SKL002", "file is binary (contains NUL bytes); only UTF-8 text is allowed"))
+        raise ParseError(
+            problem("SKL002", rel, 1, detail="file is binary (contains NUL bytes); only UTF-8 text is allowed")
+        )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise ParseError(
-            Problem(rel, line, "SKL002", f"not valid UTF-8 at byte {exc.start}; save the file as UTF-8")
+            problem("SKL002", rel, line, detail=f"not valid UTF-8 at byte {exc.start}; save the file as UTF-8")
         ) from None
     # A BOM and CRLF line ends are harmless to people but trip naive tools; normalise without moving lines.
     return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
@@ -77,8 +77,11 @@ def parse_sections(doc: Document) -> tuple[list[Section], list[Problem]]:
         match = _SECTION_HEADING.match(heading.text)
         if not match:
             problems.append(
-                Problem(
-                    doc.path, heading.line, "SKL504", f"section heading {heading.text!r} is not '## N. Title (prefix)'"
+                problem(
+                    "SKL504",
+                    doc.path,
+                    heading.line,
+                    detail=f"section heading {heading.text!r} is not '## N. Title (prefix)'",
                 )
             )
             continue
@@ -91,34 +94,43 @@ def parse_sections(doc: Document) -> tuple[list[Section], list[Problem]]:
                 fields[field_match.group(1)] = field_match.group(2).strip()
         missing = [name for name in ("Impact", "Description") if name not in fields]
         if missing:
-            problems.append(Problem(doc.path, heading.line, "SKL504", f"section lacks **{missing[0]}:** line"))
+            problems.append(problem("SKL504", doc.path, heading.line, detail=f"section lacks **{missing[0]}:** line"))
             continue
         number, title, prefix = match.groups()
         sections.append(Section(int(number), title, prefix, fields["Impact"], fields["Description"], heading.line))
     if not sections and not problems:
-        problems.append(Problem(doc.path, 1, "SKL504", "no '## N. Title (prefix)' sections found"))
+        problems.append(problem("SKL504", doc.path, 1, detail="no '## N. Title (prefix)' sections found"))
     return sections, problems
 
 
 # --- the whole skill -------------------------------------------------------------------------------------
 
 
+def _in_profile(found: list[Problem], rel: str) -> list[Problem]:
+    """The specification asks things of SKILL.md only: reading problems of any other file are house ones."""
+    return found if rel == SKILL_FILE else [replace(p, profile="house") for p in found]
+
+
 def load_document(root: Path, rel: str, problems: list[Problem]) -> Document | None:
     try:
-        return parse_markdown(rel, read_text(root, rel))
+        doc = parse_markdown(rel, read_text(root, rel))
     except ParseError as error:
-        problems.append(error.problem)
+        problems += _in_profile([error.problem], rel)
         return None
+    problems += _in_profile(list(doc.problems), rel)
+    return doc
 
 
 def load_manifest(root: Path, problems: list[Problem]) -> Manifest | None:
+    found: list[Problem] = []
     try:
-        data, key_lines = load_yaml(read_text(root, MANIFEST_FILE), MANIFEST_FILE)
+        data, key_lines = load_yaml(read_text(root, MANIFEST_FILE), MANIFEST_FILE, problems=found)
     except ParseError as error:
-        problems.append(error.problem)
+        problems += _in_profile([*found, error.problem], MANIFEST_FILE)
         return None
+    problems += _in_profile(found, MANIFEST_FILE)
     if not isinstance(data, dict):
-        problems.append(Problem(MANIFEST_FILE, 1, "SKL102", "askill.yaml must be a YAML mapping"))
+        problems.append(problem("SKL102", MANIFEST_FILE, 1, "house", detail="askill.yaml must be a YAML mapping"))
         return Manifest(MANIFEST_FILE, None, {})
     return Manifest(MANIFEST_FILE, data, key_lines)
 
@@ -150,7 +162,9 @@ def load_skill(root: Path | str) -> Skill:
             else:
                 references.append(Reference(doc))
     if not (root / SECTIONS_FILE).exists():
-        problems.append(Problem(SECTIONS_FILE, 1, "SKL504", "missing: it defines the categories, prefixes and impacts"))
+        problems.append(
+            problem("SKL504", SECTIONS_FILE, 1, detail="missing: it defines the categories, prefixes and impacts")
+        )
 
     return Skill(
         root=root,

@@ -17,11 +17,13 @@ import psycopg
 from psycopg import sql
 from sqlalchemy.engine import make_url
 
+from .errors import SkillToolsError
+
 SCHEMA_CHANGING = ("use_listen_notify", "dbos_system_schema", "sharding", "system_database_engine", "run_migrations")
 """Settings that make a pre-migrated template differ from what DBOS would create for the program."""
 
 
-class PostgresUnavailable(Exception):
+class PostgresUnavailable(SkillToolsError):
     """The configured server cannot be reached or used; the message says what to fix."""
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import build, validate
+from .errors import SkillToolsError
 from .manifest import shipped_files
 from .parse import MANIFEST_FILE, REFERENCES_DIR, SKILL_FILE, ParseError, load_skill, load_yaml, parse_markdown
 
@@ -30,7 +31,7 @@ _NEXT_SECTION = re.compile(r"^## \[", re.MULTILINE)
 _UNRELEASED_LINK = re.compile(r"^\[Unreleased\]:.*$", re.MULTILINE)
 
 
-class ReleaseError(Exception):
+class ReleaseError(SkillToolsError):
     """The release cannot go ahead; the message says why and what to do."""
 
 

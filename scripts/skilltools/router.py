@@ -9,18 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .model import Document, Problem, Skill
+from .rules import problem
 
 HEADING = "Tasks"
 MAX_ROUTE_LINES = 600
 """What an agent reads per task: the reference files of one route, in lines."""
 MIN_REFS, MAX_REFS = 2, 4
-
-RULES = {
-    "RTE001": "SKILL.md has no '## Tasks' section; add the task router before the index",
-    "RTE002": "route {task!r} links {count} references; give 2-4",
-    "RTE003": "route {task!r} links {target!r}, which is not a reference file of this skill",
-    "RTE004": "route {task!r} is {total} lines of reference ({detail}), over the {limit}-line budget; drop or swap one",
-}
 
 
 @dataclass(frozen=True)
@@ -85,22 +79,20 @@ def check(skill: Skill) -> list[Problem]:
     if doc is None:
         return []
     if routes(doc) is None:
-        return [Problem(doc.path, 1, "RTE001", RULES["RTE001"])]
+        return [problem("RTE001", doc.path, 1)]
     length = _length(skill)
     problems: list[Problem] = []
     for cost in costs(skill):
         route = cost.route
         if not MIN_REFS <= len(route.targets) <= MAX_REFS:
-            message = RULES["RTE002"].format(task=route.task, count=len(route.targets))
-            problems.append(Problem(doc.path, route.line, "RTE002", message))
+            problems.append(problem("RTE002", doc.path, route.line, task=route.task, count=len(route.targets)))
         for target in route.targets:
             if target not in length:
-                message = RULES["RTE003"].format(task=route.task, target=target)
-                problems.append(Problem(doc.path, route.line, "RTE003", message))
+                problems.append(problem("RTE003", doc.path, route.line, task=route.task, target=target))
         if cost.total > MAX_ROUTE_LINES:
             detail = " + ".join(f"{t.rsplit('/', 1)[-1]} {n}" for t, n in zip(route.targets, cost.lines, strict=True))
-            message = RULES["RTE004"].format(task=route.task, total=cost.total, detail=detail, limit=MAX_ROUTE_LINES)
-            problems.append(Problem(doc.path, route.line, "RTE004", message))
+            slots = {"task": route.task, "total": cost.total, "detail": detail, "limit": MAX_ROUTE_LINES}
+            problems.append(problem("RTE004", doc.path, route.line, **slots))
     return problems
 
 

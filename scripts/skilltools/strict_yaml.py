@@ -8,6 +8,7 @@ import yaml
 
 from .errors import SkillToolsError
 from .model import Problem
+from .rules import problem
 
 
 class ParseError(SkillToolsError):
@@ -23,7 +24,12 @@ class ParseError(SkillToolsError):
 
 class _StrictLoader(yaml.SafeLoader):
     """Safe loader that rejects duplicate keys and anchors/aliases (frontmatter never needs them, and
-    aliases are how a small document expands into a huge one)."""
+    aliases are how a small document expands into a huge one). With `duplicates` set, a duplicate key is
+    recorded there (the last value wins) instead of stopping the parse, so it hides nothing else."""
+
+    duplicates: list[tuple[int, str]] | None = None
+    first_line = 1
+    """File line of the YAML text's first line, so that messages name file lines."""
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
@@ -55,36 +61,46 @@ class _StrictLoader(yaml.SafeLoader):
                     None, None, "mapping keys must be plain scalars", key_node.start_mark
                 ) from None
             if key in seen:
-                raise yaml.MarkedYAMLError(
-                    None, None, f"duplicate key {key!r} (first on line {seen[key]})", key_node.start_mark
-                )
-            seen[key] = key_node.start_mark.line + 1
+                message = f"duplicate key {key!r} (first on line {seen[key]})"
+                if self.duplicates is None:
+                    raise yaml.MarkedYAMLError(None, None, message, key_node.start_mark)
+                self.duplicates.append((key_node.start_mark.line, message))
+            seen[key] = self.first_line + key_node.start_mark.line
         return super().construct_mapping(node, deep=deep)
 
 
-def load_yaml(text: str, path: str, first_line: int = 1) -> tuple[Any, dict[str, int]]:
-    """Parse YAML strictly. Returns the data and the line of each top-level key; raises ParseError."""
+def load_yaml(
+    text: str, path: str, first_line: int = 1, problems: list[Problem] | None = None
+) -> tuple[Any, dict[str, int]]:
+    """Parse YAML strictly. Returns the data and the line of each top-level key; raises ParseError.
+
+    With a `problems` list, duplicate keys are appended to it (SKL103) and parsing goes on."""
     try:
         loader = _StrictLoader(text)
     except yaml.reader.ReaderError as exc:  # a control character YAML refuses (found by fuzzing)
         line = first_line + text.count("\n", 0, exc.position)
-        message = f"YAML: character {chr(exc.character)!r} is not allowed"
-        raise ParseError(Problem(path, line, "SKL102", message)) from None
+        detail = f"YAML: character {chr(exc.character)!r} is not allowed"
+        raise ParseError(problem("SKL102", path, line, detail=detail)) from None
+    loader.first_line = first_line
+    if problems is not None:
+        loader.duplicates = []
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = first_line + (mark.line if mark else 0)
-        problem = exc.problem or "invalid YAML"
-        kind = "SKL103" if "duplicate key" in problem else "SKL105" if "alias" in problem else "SKL102"
-        raise ParseError(Problem(path, line, kind, f"YAML: {problem}")) from None
+        what = exc.problem or "invalid YAML"
+        kind = "SKL103" if "duplicate key" in what else "SKL105" if "alias" in what else "SKL102"
+        raise ParseError(problem(kind, path, line, detail=f"YAML: {what}")) from None
     except yaml.YAMLError as exc:
-        raise ParseError(Problem(path, first_line, "SKL102", f"YAML: {exc}")) from None
+        raise ParseError(problem("SKL102", path, first_line, detail=f"YAML: {exc}")) from None
     except RecursionError:
-        raise ParseError(Problem(path, first_line, "SKL102", "YAML is nested too deeply")) from None
+        raise ParseError(problem("SKL102", path, first_line, detail="YAML is nested too deeply")) from None
     finally:
         loader.dispose()
+    if problems is not None:
+        problems += [problem("SKL103", path, first_line + n, detail=f"YAML: {m}") for n, m in loader.duplicates or []]
     key_lines: dict[str, int] = {}
     if isinstance(node, yaml.MappingNode):
         for key_node, _ in node.value:
@@ -100,4 +116,6 @@ def split_frontmatter(text: str, path: str) -> tuple[str | None, int]:
     for index in range(1, len(lines)):
         if lines[index].rstrip() == "---":
             return "\n".join(lines[1:index]), index + 2
-    raise ParseError(Problem(path, 1, "SKL101", "frontmatter opened with '---' is never closed; add a '---' line"))
+    raise ParseError(
+        problem("SKL101", path, 1, detail="frontmatter opened with '---' is never closed; add a '---' line")
+    )

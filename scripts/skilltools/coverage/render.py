@@ -7,9 +7,10 @@ from collections.abc import Iterable
 from pathlib import PurePosixPath
 from typing import Any
 
-from .coverage import EXCLUSIONS_FILE, CategoryCoverage, Coverage, ItemCoverage
-from .coverage_api import CLASSES, PARAMETERS, TYPED_DICTS
-from .coverage_code import Use
+from .dbos_api import CLASSES, PARAMETERS, TYPED_DICTS
+from .exclusions import EXCLUSIONS_FILE
+from .program_uses import Use
+from .tally import CategoryCoverage, Coverage, ItemCoverage
 
 WHERE_FILES = 1
 """How many files the Markdown names per item before '+N' (file names only, so that moving a line does not

@@ -12,7 +12,7 @@ import ast
 from dataclasses import dataclass
 from typing import Literal
 
-from .coverage_api import Api
+from .dbos_api import Api
 
 Strength = Literal["strong", "weak"]
 AMBIGUOUS = "?"

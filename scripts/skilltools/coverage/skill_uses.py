@@ -1,4 +1,4 @@
-"""The whole scan: every python program (through coverage_code) and the prose around them.
+"""The whole scan: every python program (through program_uses) and the prose around them.
 
 Prose is read by spelling: `DBOS.x`-style names anywhere outside python blocks (checked for drift), and
 identifiers inside inline code spans and non-python blocks (weak uses only). `dbos.x` in prose is not
@@ -11,9 +11,9 @@ import ast
 import re
 from collections.abc import Iterator
 
-from .coverage_api import CLASSES, PARAMETERS, Api
-from .coverage_code import ProgramScanner, Strength, Unknown, Use, display
-from .model import Document, Program, Skill
+from ..model import Document, Program, Skill
+from .dbos_api import CLASSES, PARAMETERS, Api
+from .program_uses import ProgramScanner, Strength, Unknown, Use, display
 
 RECEIVERS = {
     "client": ("DBOSClient",),
