@@ -31,12 +31,12 @@ def run(
 
 
 def test_solution_agent_passes_every_test_and_writes_json_and_table(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     out = tmp_path / "runs.json"
-    code = main(
-        ["eval", str(REPO), "--evals", str(EVALS), "--agent", agent("solution"), "--jobs", "2", "--json", str(out)]
-    )
+    monkeypatch.chdir(REPO)  # relative paths, as a user types them from the checkout
+    evals_dir = str(EVALS.relative_to(REPO))
+    code = main(["eval", "--evals", evals_dir, "--agent", agent("solution"), "--jobs", "2", "--json", str(out)])
     table = capsys.readouterr().out
     assert code == 0, table
     data = json.loads(out.read_text())

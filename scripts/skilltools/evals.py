@@ -111,6 +111,7 @@ def discover(evals_dir: Path, pattern: str | None = None) -> list[Scenario]:
     """Scenarios under `evals_dir` whose name contains `pattern`; raises EvalError listing every broken one."""
     if not evals_dir.is_dir():
         raise EvalError(f"{evals_dir}: no such folder; pass --evals DIR (a folder of scenario folders)")
+    evals_dir = evals_dir.resolve()  # the tests run in another working directory
     found: list[Scenario] = []
     problems: list[str] = []
     for root in sorted(p for p in evals_dir.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))):
@@ -225,7 +226,7 @@ def run_one(scenario: Scenario, mode: Mode, settings: Settings, skill_dir: Path,
         ["/bin/sh", "-c", expand(settings.agent, values)], work, settings.timeout, agent_log, env
     )
     junit, test_log = run_dir / "acceptance.xml", run_dir / "acceptance.log"
-    argv = [settings.python, "-m", "pytest", str(scenario.acceptance), "--workdir", str(work), "--db", settings.db]
+    argv = [settings.python, "-m", "pytest", str(scenario.acceptance), f"--workdir={work}", f"--db={settings.db}"]
     argv += ["-p", "no:cacheprovider", "-q", f"--junit-xml={junit}", "-o", "junit_family=xunit1"]
     test_exit, test_seconds = run_group(argv, scenario.root.parent, ACCEPTANCE_TIMEOUT, test_log)
     run = Run(
