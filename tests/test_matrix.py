@@ -15,7 +15,8 @@ from skilltools.compat import FileVerdict
 from skilltools.matrix import BlockResult, VersionRun
 from skilltools.parse import load_skill
 
-from conftest import FIXTURES, REPO
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = REPO / "tests" / "fixtures"
 
 
 def test_default_versions_are_the_newest_major_and_the_last_release_before_it() -> None:
