@@ -8,7 +8,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from skilltools import load_skill
 from skilltools.askill_build import build_askill
 from skilltools.build import build_dir, build_zip
