@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import gc
 import io
 import json
 import os
@@ -26,7 +27,7 @@ import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 _V = TypeVar("_V")
 
@@ -496,15 +497,20 @@ class _Exit(ast.AST):
         self.what = what
 
 
-_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
-_LEAF_FIELDS = frozenset({"ctx", "op", "ops", "type_comment", "kind"})
+# Fields that never hold a node (identifiers, numbers, operators, contexts): never read during the walk.
+_SCALAR_FIELDS = frozenset(
+    {"ctx", "op", "ops", "type_comment", "kind", "id", "attr", "arg", "asname", "module", "level", "name"}
+    | {"is_async", "conversion", "rest", "lineno", "col_offset", "end_lineno", "end_col_offset"}
+)
+_NOT_WALKED = frozenset({ast.Name, ast.Constant, str, type(None)})  # nothing below them matters
+_PLANS: dict[type, tuple[Handler | None, tuple[str, ...]]] = {}
 
 
-def _fields(cls: type) -> tuple[str, ...]:
-    found = _CHILD_FIELDS.get(cls)
-    if found is None:
-        found = _CHILD_FIELDS[cls] = tuple(f for f in getattr(cls, "_fields", ()) if f not in _LEAF_FIELDS)
-    return found
+def _plan(cls: type) -> tuple[Handler | None, tuple[str, ...]]:
+    """How to walk a node class: its handler, and its node fields last to first (the stack reverses them)."""
+    fields = () if cls is ast.Constant else getattr(cls, "_fields", ())
+    plan = _PLANS[cls] = (_HANDLERS.get(cls), tuple(reversed([f for f in fields if f not in _SCALAR_FIELDS])))
+    return plan
 
 
 Handler = Callable[["_Checker", ast.AST, _Frame], bool]
@@ -536,33 +542,34 @@ class _Checker:
         self.waits: set[int] = set()  # workflows that call DBOS.asyncio_wait
         self.reserves = False
         self.frames: list[_Frame] = []
+        self.stored: dict[int, set[str]] = {}
         self.stack: list[ast.AST] = []
 
     # ---- driver
     def run(self, tree: ast.Module) -> None:
         self.pending.append((list(tree.body), self.root))
-        handlers = _HANDLERS
+        plans, skip = _PLANS, _NOT_WALKED
         index = 0
         while index < len(self.pending):
             body, frame = self.pending[index]
             index += 1
             self.frames.append(frame)
             stack = self.stack = list(reversed(body))
+            push = stack.append
             while stack:
                 node = stack.pop()
                 cls = type(node)
-                handler = handlers.get(cls)
+                handler, fields = plans.get(cls) or _plan(cls)
                 if handler is not None and handler(self, node, frame):
                     continue
-                children: list[ast.AST] = []
-                for name in _fields(cls):
-                    value = getattr(node, name, None)
+                for name in fields:
+                    value: Any = getattr(node, name, None)
                     if type(value) is list:
-                        children.extend(v for v in value if isinstance(v, ast.AST))
-                    elif isinstance(value, ast.AST):
-                        children.append(value)
-                children.reverse()
-                stack.extend(children)
+                        for item in reversed(value):
+                            if type(item) not in skip:
+                                push(item)
+                    elif type(value) not in skip:
+                        push(value)
         if not any(v.split(".")[0] == "dbos" for v in self.aliases.values()):
             self.findings.clear()
             return
@@ -791,11 +798,7 @@ class _Checker:
 
     def _global_assigned(self, node: ast.Global, frame: _Frame) -> None:
         assert isinstance(frame.node, (ast.FunctionDef, ast.AsyncFunctionDef))
-        stored = {
-            n.id
-            for n in _walk_own(frame.node.body)
-            if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del))
-        }
+        stored = self._stored(frame.node)
         names = [n for n in node.names if n in stored]
         if names:
             self.report("DBOS203", node, names=", ".join(names), func=frame.name)
@@ -839,11 +842,18 @@ class _Checker:
         func = frame.node
         assert isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef))
         params = {a.arg for a in [*func.args.posonlyargs, *func.args.args, *func.args.kwonlyargs]}
-        if node.id in params:
-            return False
-        return not any(
-            isinstance(n, ast.Name) and n.id == node.id and isinstance(n.ctx, ast.Store) for n in _walk_own(func.body)
-        )
+        return node.id not in params and node.id not in self._stored(func)
+
+    def _stored(self, func: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
+        """Names a function body assigns or deletes (computed once per function)."""
+        found = self.stored.get(id(func))
+        if found is None:
+            found = self.stored[id(func)] = {
+                n.id
+                for n in _walk_own(func.body)
+                if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del))
+            }
+        return found
 
     def _compare(self, node: ast.AST, frame: _Frame) -> bool:
         assert isinstance(node, ast.Compare)
@@ -1134,6 +1144,16 @@ def lint_source(source: str, path: str = "<string>") -> list[Finding]:
     crash = _parser_crash(source)
     if crash:
         return [_error(path, 1, 1, crash)]
+    collecting = gc.isenabled()
+    gc.disable()  # a syntax tree has no reference cycles: collections while building it are pure overhead
+    try:
+        return _lint_parsed(source, path)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _lint_parsed(source: str, path: str) -> list[Finding]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
