@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 # A request starts in its step shortly after DBOS starts its workflow; allow that much scheduling jitter.
-JITTER = 0.15
+JITTER = 0.2
 ROUNDS = 3
 TARGET_PHASE = 0.55  # where in a wall-clock second each round's first request should start
 
