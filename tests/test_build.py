@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
 import zipfile
 from pathlib import Path
 
 import pytest
-from skilltools import load_skill
+from skilltools import build, load_skill
 from skilltools.build import AGENTS_FILE, compile_agents
 from skilltools.cli import main
 from skilltools.validate import validate
@@ -78,6 +80,50 @@ def test_build_refuses_an_invalid_skill(valid_skill: Path, tmp_path: Path, capsy
     assert main(["build", str(valid_skill), "--out", str(tmp_path / "dist")]) == 1
     assert "SKL203" in capsys.readouterr().err
     assert not (tmp_path / "dist").exists()
+
+
+def test_build_validates_before_writing_anything(
+    valid_skill: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An invalid skill gets no AGENTS.md either (the old build wrote it first, minus the broken rule)."""
+    edit = valid_skill / "references/alpha-one.md"
+    edit.write_text(edit.read_text().replace("impact: CRITICAL", "impact: LOW"))
+    before = sorted(p.relative_to(valid_skill) for p in valid_skill.rglob("*"))
+    assert main(["build", str(valid_skill), "--out", str(tmp_path / "dist")]) == 1
+    err = capsys.readouterr().err
+    assert "SKL502" in err and "nothing was written" in err and "wrote AGENTS.md" not in err
+    assert sorted(p.relative_to(valid_skill) for p in valid_skill.rglob("*")) == before
+    assert not (valid_skill / AGENTS_FILE).exists() and not (tmp_path / "dist").exists()
+
+
+@pytest.mark.parametrize("as_dir", [False, True])
+def test_a_failing_write_is_one_error_line(
+    valid_skill: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, as_dir: bool
+) -> None:
+    def full_disk(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "dist"))
+
+    monkeypatch.setattr(os, "replace", full_disk)  # every output goes through write_atomic's os.replace
+    monkeypatch.setattr(Path, "rename", full_disk)  # ... or build_dir's rename
+    argv = ["build", str(valid_skill), "--out", str(tmp_path / "dist"), *(["--dir"] if as_dir else [])]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert err == f"error: No space left on device ({tmp_path / 'dist'})\n"
+
+
+def test_cli_and_release_share_one_build_pipeline(
+    valid_skill: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[Path] = []
+    real = build.build
+
+    def spy(root: Path, out: Path, as_dir: bool = False, target: str = "spec") -> build.Built:
+        calls.append(Path(root))
+        return real(root, out, as_dir, target)
+
+    monkeypatch.setattr(build, "build", spy)
+    assert main(["build", str(valid_skill), "--out", str(tmp_path / "dist")]) == 0
+    assert calls == [valid_skill]
 
 
 def test_agents_md_lists_each_reference_in_one_line_under_its_category(valid_skill: Path) -> None:

@@ -11,6 +11,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+import dbos
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -122,14 +123,12 @@ def test_reference_file_exists_and_shows_its_id(rule_id: str) -> None:
 
 
 def test_async_variants_match_installed_dbos() -> None:
-    dbos = pytest.importorskip("dbos")
     names = {n for n in dir(dbos.DBOS) if not n.startswith("_")}
     assert {n for n in names if f"{n}_async" in names} == dbos_lint.ASYNC_VARIANTS
 
 
 def test_raises_in_loop_matches_installed_dbos_and_every_suggestion_exists() -> None:
     """DBOS206 says the call raises and suggests `<name>_async`: both must hold for the installed dbos."""
-    dbos = pytest.importorskip("dbos")
     import inspect
 
     raising = set()
@@ -147,7 +146,6 @@ def test_raises_in_loop_matches_installed_dbos_and_every_suggestion_exists() -> 
 
 
 def test_removed_config_keys_are_not_in_installed_config() -> None:
-    dbos = pytest.importorskip("dbos")
     current = set(dbos.DBOSConfig.__annotations__)
     assert not current & set(dbos_lint.REMOVED_CONFIG_KEYS)
     assert not any(k.startswith("app_db_") for k in current)

@@ -306,3 +306,21 @@ def test_dry_run_on_this_checkout(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = release(capsys, f"{major}.{minor}.{patch + 1}", str(REPO), "--dry-run")
     assert code == 0, out + err
     assert "(identical)" in out
+
+
+def test_the_release_builds_with_the_cli_pipeline(
+    repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from skilltools import build
+
+    calls: list[str] = []
+    real = build.build
+
+    def spy(root: Path, out: Path, as_dir: bool = False, target: str = "spec") -> build.Built:
+        calls.append("stage" if Path(root) != repo.resolve() else "checkout")
+        return real(root, out, as_dir, target)
+
+    monkeypatch.setattr(build, "build", spy)
+    code, out, err = release(capsys, "1.3.0", str(repo), "--date", "2025-01-02")
+    assert (code, err) == (0, ""), out
+    assert calls == ["stage", "stage", "checkout"]  # twice staged (reproducible), once for real

@@ -1,4 +1,7 @@
-"""Outputs: AGENTS.md (the digest, compiled by digest.py) and the reproducible distribution ZIP / folder."""
+"""The one build pipeline, `build()`, used by `skilltools build` and by the release: validate first (nothing is
+written for an invalid skill), refresh AGENTS.md (the digest, compiled by digest.py in one call), then write the
+reproducible distribution ZIP or the unpacked folder.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +17,9 @@ from pathlib import Path
 from .digest import compile_digest
 from .errors import SkillToolsError
 from .manifest import shipped_files
-from .model import Skill
+from .model import Problem, Skill
+from .parse import MAX_FILE_BYTES, load_skill
+from .rules import problem
 
 AGENTS_FILE = "AGENTS.md"
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
@@ -134,3 +139,54 @@ def build_dir(skill: Skill, out_dir: Path, overrides: dict[str, bytes] | None = 
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return final
+
+
+# --- the pipeline ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Built:
+    """What one build did. With `problems` (errors), it refused and wrote nothing."""
+
+    problems: tuple[Problem, ...] = ()
+    outputs: tuple[Path, ...] = ()
+    digest: str | None = None
+    """sha256 of the ZIP (None for a folder)."""
+    notes: tuple[str, ...] = ()
+    """What was refreshed on the way, e.g. `wrote AGENTS.md`."""
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def build(root: Path, out: Path, as_dir: bool = False, target: str = "spec") -> Built:
+    """Validate the skill at `root`, refresh its AGENTS.md, write the ZIP (or the folder with `as_dir`) to `out`
+    (relative to `root` unless absolute). `target="askill"` writes the askill copy instead."""
+    from . import validate  # validate reads the model only; imported here to keep build importable on its own
+
+    skill = load_skill(root)
+    problems = [p for p in validate.validate(skill) if p.severity == "error"]
+    agents = compile_agents(skill).encode("utf-8")
+    if len(agents) > MAX_FILE_BYTES:
+        problems.append(problem("SKL003", AGENTS_FILE, 1, size=len(agents), limit=MAX_FILE_BYTES))
+    if problems:
+        return Built(tuple(problems))
+    notes: list[str] = []
+    agents_path = skill.root / AGENTS_FILE
+    if skill.skill_md and (not agents_path.is_file() or agents_path.read_bytes() != agents):
+        write_atomic(agents_path, agents)
+        notes.append(f"wrote {AGENTS_FILE}")
+        skill = load_skill(root)
+    out = out if out.is_absolute() else skill.root / out
+    if target == "askill":
+        from .askill_build import build_askill
+
+        folder, target_problems = build_askill(skill, out)
+        return Built(tuple(target_problems), (folder,), None, tuple(notes))
+    if as_dir:
+        folder = build_dir(skill, out)
+        built = [p for p in validate.validate(load_skill(folder)) if p.severity == "error"]
+        return Built(tuple(built), (folder,), None, tuple(notes))
+    target_path, digest = build_zip(skill, out)
+    return Built((), (target_path, target_path.with_name(target_path.name + ".sha256")), digest, tuple(notes))

@@ -61,41 +61,18 @@ def cmd_rules(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    skill = load_skill(args.dir)
-    # AGENTS.md is generated from the references, so refresh it first: a stale or missing copy is not an error.
-    agents = build.compile_agents(skill)
-    agents_path = skill.root / build.AGENTS_FILE
-    if skill.skill_md and (not agents_path.exists() or agents_path.read_text("utf-8") != agents):
-        build.write_atomic(agents_path, agents.encode())
-        print(f"wrote {build.AGENTS_FILE}", file=sys.stderr)
-        skill = load_skill(args.dir)
-    problems = validate.validate(skill)
-    if problems:
-        _report(problems, False)
-        print("refusing to build an invalid skill; fix the problems above", file=sys.stderr)
+    result = build.build(args.dir, args.out, args.as_dir, args.target)
+    for note in result.notes:
+        print(note, file=sys.stderr)
+    if result.problems and not result.outputs:
+        _report(result.problems, False)
+        print("refusing to build an invalid skill; fix the problems above (nothing was written)", file=sys.stderr)
         return 1
-    out = args.out if args.out.is_absolute() else skill.root / args.out
-    if args.target == "askill":
-        from .askill_build import build_askill
-
-        folder, target_problems = build_askill(skill, out)
-        if target_problems:
-            _report(target_problems, False)
-            print(f"the askill copy {folder} breaks askill's rules", file=sys.stderr)
-            return 1
-        print(folder)
-        return 0
-    if args.as_dir:
-        folder = build.build_dir(skill, out)
-        built_problems = validate.validate(load_skill(folder))
-        if built_problems:
-            _report(built_problems, False)
-            print(f"the built folder {folder} does not validate", file=sys.stderr)
-            return 1
-        print(folder)
-        return 0
-    target, digest = build.build_zip(skill, out)
-    print(f"{target}\nsha256 {digest}")
+    if result.problems:
+        _report(result.problems, False)
+        print(f"the built copy {result.outputs[0]} does not pass its checks", file=sys.stderr)
+        return 1
+    print(result.outputs[0] if result.digest is None else f"{result.outputs[0]}\nsha256 {result.digest}")
     return 0
 
 
@@ -261,6 +238,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.run(args)
     except SkillToolsError as error:
         print(f"error: {error}", file=sys.stderr)
+        return 1
+    except OSError as error:  # a full disk, a read-only folder: one line, no traceback
+        where = f" ({error.filename})" if error.filename else ""
+        print(f"error: {error.strerror or error}{where}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
