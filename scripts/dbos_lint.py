@@ -147,6 +147,14 @@ RULES: dict[str, Rule] = {
         "step-transactions",
         "`@DBOS.transaction` or `DBOS.sql_session` (removed in 3.x)",
     ),
+    "DBOS303": _rule(
+        "recv-outside-workflow",
+        "{call}() {where}, not in a workflow: it raises DBOSException; receive in the workflow "
+        "(or call this from one) and pass the message on",
+        "comm-messages",
+        "`DBOS.recv` at module level, in `__main__`, or in a plain function that only non-workflow code calls "
+        "(an endpoint, main)",
+    ),
     "DBOS401": _rule(
         "queue-constructor",
         "Queue(...) cannot be constructed in DBOS 3.x; use "
@@ -543,6 +551,7 @@ class _Checker:
         self.reserves = False
         self.frames: list[_Frame] = []
         self.stored: dict[int, set[str]] = {}
+        self.callers: dict[str, set[str]] = {}  # function name -> kinds of frames that call it by name
         self.stack: list[ast.AST] = []
 
     # ---- driver
@@ -891,6 +900,10 @@ class _Checker:
         step_op = kind == "step" and self._step_body(node, op, queue, frame)
         if frame.is_async and not step_op:
             self._async_body(node, op, attr, queue, frame)
+        if isinstance(func, ast.Name):
+            self.callers.setdefault(func.id, set()).add(kind)
+        if op in ("recv", "recv_async") and kind not in ("workflow", "step"):
+            self._recv(node, op, frame)
         if op in _STARTERS or queue is not None:
             self._starts(node, op, queue, frame)
         if not frame.keyed and (queue is not None or op.startswith("enqueue_workflow") or attr == "enqueue"):
@@ -902,6 +915,29 @@ class _Checker:
         ):
             self.deferred.append(lambda: self._threads(node, q, attr))
         return False
+
+    def _recv(self, node: ast.Call, op: str, frame: _Frame) -> None:
+        call = _dotted(node.func) or op
+        if frame.kind in ("module", "main", "class"):
+            where = "runs in __main__" if frame.kind == "main" else "runs at import time"
+            self.report("DBOS303", node, call=call, where=where)
+        elif frame.top_level and isinstance(frame.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            self.deferred.append(lambda: self._recv_in_function(node, call, frame))
+
+    def _recv_in_function(self, node: ast.Call, call: str, frame: _Frame) -> None:
+        """Flag only with evidence: the function is an endpoint (decorated) or only non-workflow code calls it."""
+        func = frame.node
+        assert isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef))
+        callers = self.callers.get(frame.name, set())
+        if "workflow" in callers or ("function" in callers and not func.decorator_list):
+            return  # called from a workflow, or from helpers that may be
+        if func.decorator_list:
+            where = f"runs in {frame.name}, a decorated function (an endpoint?)"
+        elif callers:
+            where = f"runs in {frame.name}, called from {' and '.join(sorted(callers))} code"
+        else:
+            return  # never called here: other modules may call it from a workflow
+        self.report("DBOS303", node, call=call, where=where)
 
     def _lifecycle(self, node: ast.Call, q: str, frame: _Frame) -> None:
         if q == "dbos.DBOS":
