@@ -59,7 +59,7 @@ def naive(programs: list[Program]) -> tuple[float, int]:
 def checker(skill_root: Path, programs: list[Program], jobs: int) -> tuple[float, int]:
     skill = load_skill(skill_root)
     started = time.perf_counter()
-    outcomes = examples.check(skill, programs, examples.Settings(databases=("sqlite",), jobs=jobs))
+    outcomes = examples.check(skill, programs, examples.Settings(databases=("sqlite",), jobs=jobs)).outcomes
     return time.perf_counter() - started, sum(not o.passed for o in outcomes)
 
 

@@ -217,11 +217,16 @@ def cmd_check_examples(args: argparse.Namespace) -> int:
         postgres_url=args.postgres_url,
         keep=args.keep,
     )
-    outcomes = examples.check(skill, programs, settings, progress=report.Progress())  # main() reports setup errors
+    try:
+        result = examples.check(skill, programs, settings, progress=report.Progress())  # main() reports setup errors
+    except examples.Interrupted as interrupted:
+        print(f"\n{interrupted}", file=sys.stderr)
+        return 130
+    outcomes = result.outcomes
     for outcome in outcomes:
         if not outcome.passed:
             print(outcome.render() + "\n", file=sys.stderr)
-    for note in settings.notes:
+    for note in result.notes:
         print(f"NOTE: {note}", file=sys.stderr)
     if args.json:
         write_atomic(args.json, report.to_json(outcomes).encode())

@@ -7,7 +7,6 @@ creates and migrates it as it would on a user's machine.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import uuid
@@ -17,6 +16,7 @@ import psycopg
 from psycopg import sql
 from sqlalchemy.engine import make_url
 
+from . import owners
 from .errors import SkillToolsError
 
 SCHEMA_CHANGING = ("use_listen_notify", "dbos_system_schema", "sharding", "system_database_engine", "run_migrations")
@@ -30,7 +30,8 @@ class PostgresUnavailable(SkillToolsError):
 @dataclass
 class PostgresServer:
     admin_url: str
-    prefix: str = field(default_factory=lambda: f"skcheck_{os.getpid()}_{uuid.uuid4().hex[:6]}")
+    prefix: str = field(default_factory=owners.database_prefix)
+    """Every database of this check starts with it; it names the owning process (see owners.py)."""
     template: str | None = None
 
     def _connect(self) -> psycopg.Connection[tuple[object, ...]]:
@@ -49,6 +50,15 @@ class PostgresServer:
         url = make_url(self.admin_url)
         host = url.query.get("host") or url.host or ""
         return str(host).startswith("/")
+
+    def sweep_stale(self) -> list[str]:
+        """Drop the databases of checkers that died without cleaning up; returns their names."""
+        with self._connect() as conn:
+            rows = conn.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", (r"skcheck\_%",))
+            stale = [str(name) for (name,) in rows.fetchall() if owners.stale_database(str(name))]
+            for name in stale:
+                conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        return stale
 
     def prepare_template(self) -> None:
         """Create the migrated template once per session."""

@@ -1,26 +1,44 @@
 """pytest integration: every example program is an item per database, id `references/x.md::LINE[sqlite]`.
 
-Collection turns SKILL.md and references/*.md (of the rootdir's skill) into items. The first item to run
-checks every selected item at once, in parallel on the warm pool; each item then asserts its own outcome.
-PostgreSQL items exist when DBOS_TEST_POSTGRES_URL is set; otherwise one loud line says they were not run,
-and SKILL_REQUIRE_POSTGRES=1 (set by CI) turns that into failures.
+Collection turns SKILL.md and references/*.md (of the rootdir's skill) into items. The first item of a
+database to run checks every selected item of that database at once, in parallel on the warm pool; each item
+then asserts its own outcome. PostgreSQL items exist when DBOS_TEST_POSTGRES_URL is set; otherwise one loud
+line says they were not run, and SKILL_REQUIRE_POSTGRES=1 (set by CI) turns that into one failure. When the
+server cannot be used, the first PostgreSQL item fails with one line saying why; the others are skipped,
+pointing at it.
 """
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from . import examples
-from .model import Program
+from .model import Program, Skill
 from .parse import load_skill
 
 POSTGRES_ENV = "DBOS_TEST_POSTGRES_URL"
 REQUIRE_ENV = "SKILL_REQUIRE_POSTGRES"
-_KEY = pytest.StashKey[dict[str, Any]]()
+
+
+@dataclass
+class _State:
+    skill: Skill | None = None
+    selected: list[ExampleItem] = field(default_factory=list)
+    outcomes: dict[tuple[Program, str], examples.Outcome] = field(default_factory=dict)
+    checked: set[str] = field(default_factory=set)
+    """Databases whose check has run (successfully or not)."""
+    setup_error: dict[str, str] = field(default_factory=dict)
+    """Why a database could not be checked at all; reported once, by its first item."""
+    reported: set[str] = field(default_factory=set)
+    notes: list[str] = field(default_factory=list)
+
+
+_KEY = pytest.StashKey[_State]()
 
 
 def _skill_root(config: pytest.Config) -> Path:
@@ -30,16 +48,23 @@ def _skill_root(config: pytest.Config) -> Path:
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("skill-examples")
     group.addoption("--skill-root", default=None, help="skill folder whose examples are collected (default: rootdir)")
-    group.addoption("--example-jobs", type=int, default=None, help="parallel example runs (default: 2 x cores)")
+    group.addoption(
+        "--example-jobs",
+        type=int,
+        default=None,
+        help=f"parallel example runs (default: {examples.Settings().jobs}, 4 x cores; runs mostly wait)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.stash[_KEY] = {"skill": None, "outcomes": None, "selected": [], "notes": []}
+    config.stash[_KEY] = _State()
 
 
 def pytest_report_header(config: pytest.Config) -> str:
     if os.environ.get(POSTGRES_ENV):
         return f"skill examples: SQLite and PostgreSQL ({POSTGRES_ENV} is set)"
+    if os.environ.get(REQUIRE_ENV) == "1":
+        return f"skill examples: SQLite and PostgreSQL, but {POSTGRES_ENV} is not set: the PostgreSQL half fails"
     return f"skill examples: SQLite only. PostgreSQL half NOT RUN: set {POSTGRES_ENV} to run it"
 
 
@@ -57,10 +82,10 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
 class ExampleFile(pytest.File):
     def collect(self) -> Any:
         state = self.config.stash[_KEY]
-        if state["skill"] is None:
-            state["skill"] = load_skill(_skill_root(self.config))
+        if state.skill is None:
+            state.skill = load_skill(_skill_root(self.config))
         rel = self.path.relative_to(_skill_root(self.config)).as_posix()
-        programs = [p for p in examples.plan(state["skill"]) if p.path == rel]
+        programs = [p for p in examples.plan(state.skill) if p.path == rel]
         require = os.environ.get(REQUIRE_ENV) == "1"
         databases = ["sqlite"] + (["postgres"] if os.environ.get(POSTGRES_ENV) or require else [])
         for program in programs:
@@ -75,13 +100,23 @@ class ExampleItem(pytest.Item):
         self.database = database
 
     def runtest(self) -> None:
-        outcome = _outcomes(self.config)[(self.program, self.database)]
+        state = self.config.stash[_KEY]
+        _check(self.config, self.database)
+        error = state.setup_error.get(self.database)
+        if error is not None:
+            if self.database in state.reported:
+                pytest.skip(f"{self.database} not checked: see the first {self.database} item's failure")
+            state.reported.add(self.database)
+            raise SetupFailed(error)
+        outcome = state.outcomes[(self.program, self.database)]
         if not outcome.passed:
             raise ExampleFailed(outcome)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if isinstance(excinfo.value, ExampleFailed):
             return excinfo.value.outcome.render()
+        if isinstance(excinfo.value, SetupFailed):
+            return str(excinfo.value)
         return str(super().repr_failure(excinfo))
 
     def reportinfo(self) -> tuple[Path, int, str]:
@@ -94,40 +129,41 @@ class ExampleFailed(Exception):
         self.outcome = outcome
 
 
+class SetupFailed(Exception):
+    """A whole database could not be checked; the message says what to do."""
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    config.stash[_KEY]["selected"] = [item for item in items if isinstance(item, ExampleItem)]
+    config.stash[_KEY].selected = [item for item in items if isinstance(item, ExampleItem)]
 
 
-def _outcomes(config: pytest.Config) -> dict[tuple[Program, str], examples.Outcome]:
+def _check(config: pytest.Config, db: str) -> None:
+    """Check every selected program on `db`, once; a setup failure is kept, not raised."""
     state = config.stash[_KEY]
-    if state["outcomes"] is None:
-        selected: list[ExampleItem] = state["selected"]
-        results: dict[tuple[Program, str], examples.Outcome] = {}
-        state["outcomes"] = results
-        for db in ("sqlite", "postgres"):
-            programs = list(dict.fromkeys(item.program for item in selected if item.database == db))
-            if not programs:
-                continue
-            url = os.environ.get(POSTGRES_ENV)
-            if db == "postgres" and not url:
-                for program in programs:
-                    results[(program, db)] = examples.Outcome(
-                        program, db, False, f"PostgreSQL required ({REQUIRE_ENV}=1) but {POSTGRES_ENV} is not set"
-                    )
-                continue
-            jobs = config.getoption("example_jobs") or examples.Settings().jobs
-            settings = examples.Settings(databases=(db,), jobs=jobs, postgres_url=url)
-            for outcome in examples.check(state["skill"], programs, settings):
-                results[(outcome.program, db)] = outcome
-            state["notes"].extend(settings.notes)
-    outcomes: dict[tuple[Program, str], examples.Outcome] = state["outcomes"]
-    return outcomes
+    if db in state.checked:
+        return
+    state.checked.add(db)
+    programs = list(dict.fromkeys(item.program for item in state.selected if item.database == db))
+    url = os.environ.get(POSTGRES_ENV)
+    if db == "postgres" and not url:
+        state.setup_error[db] = f"PostgreSQL required ({REQUIRE_ENV}=1) but {POSTGRES_ENV} is not set"
+        return
+    jobs = config.getoption("example_jobs") or examples.Settings().jobs
+    settings = examples.Settings(databases=(db,), jobs=jobs, postgres_url=url)
+    assert state.skill is not None
+    try:
+        report = examples.check(state.skill, programs, settings)
+    except examples.PostgresUnavailable as error:
+        state.setup_error[db] = f"PostgreSQL unavailable: {error}\n(start it, fix {POSTGRES_ENV}, or unset it)"
+        return
+    state.outcomes.update(((outcome.program, db), outcome) for outcome in report.outcomes)
+    state.notes.extend(report.notes)
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     state = config.stash[_KEY]
-    if not state["selected"]:
+    if not state.selected:
         return
     if not os.environ.get(POSTGRES_ENV) and os.environ.get(REQUIRE_ENV) != "1":
         terminalreporter.write_line(
@@ -135,5 +171,5 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
             yellow=True,
             bold=True,
         )
-    for note in dict.fromkeys(state["notes"]):
+    for note in dict.fromkeys(state.notes):
         terminalreporter.write_line(f"!!! skill examples: {note} !!!", yellow=True, bold=True)
