@@ -31,8 +31,8 @@ from .sqlitedb import SqliteTemplate
 
 __all__ = [
     "Outcome",
-    "Program",
     "PostgresUnavailable",
+    "Program",
     "base_env",
     "judge",
     "network_isolation_available",

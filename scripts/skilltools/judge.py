@@ -17,7 +17,6 @@ from .model import Program
 from .runner.protocol import ExceptionRecord, RunResult
 
 
-
 @dataclass(frozen=True)
 class Outcome:
     program: Program
