@@ -89,6 +89,18 @@ def test_fixture(path: Path) -> None:
             )
 
 
+def test_fixtures_pin_columns_and_every_template_slot_somewhere() -> None:
+    import string
+
+    entries = [e for p in FIXTURE_FILES for e in expectations(p)]
+    assert all(e.col is not None for e in entries), [e for e in entries if e.col is None][:3]
+    pinned = {(e.id, key) for e in entries for key, _ in e.slots}
+    for rule_id, rule in dbos_lint.RULES.items():
+        slots = {name for _, name, _, _ in string.Formatter().parse(rule.message) if name}
+        if rule_id != "DBOS001" and slots:
+            assert any((rule_id, s) in pinned for s in slots), f"no fixture pins a message slot of {rule_id}"
+
+
 def test_every_rule_has_bad_and_good_fixtures() -> None:
     for rule_id in dbos_lint.RULES:
         names = [p.name for p in (FIXTURES / rule_id).glob("*.py")]
@@ -143,6 +155,7 @@ def test_raises_in_loop_matches_installed_dbos_and_every_suggestion_exists() -> 
     assert raising == dbos_lint.RAISES_IN_LOOP
     names = set(dir(dbos.DBOS))
     assert all(f"{n}_async" in names for n in dbos_lint.RAISES_IN_LOOP | dbos_lint._BLOCKING)
+    assert hasattr(dbos.Queue, "enqueue_async")  # DBOS207's suggestion for queue.enqueue(...)
 
 
 def test_removed_config_keys_are_not_in_installed_config() -> None:
