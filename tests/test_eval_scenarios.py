@@ -182,6 +182,10 @@ def _result(runs: dict[Job, Future[RunResult]], job: Job) -> RunResult:
     return runs[job].result()
 
 
+def test_at_least_ten_scenarios() -> None:
+    assert len(SCENARIOS) >= 10, f"issue 19 asks for at least 10 scenarios, found {len(SCENARIOS)}: {SCENARIOS}"
+
+
 @pytest.mark.parametrize("scenario", SCENARIOS)
 def test_layout_and_lint(scenario: str) -> None:
     root = EVALS / scenario
