@@ -21,9 +21,11 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 USAGE = """usage: askill_run.py lint [PATH...] [--json] [--select IDS] [--ignore IDS]
        askill_run.py rules
+       askill_run.py dbos-version
 
-lint   lint Python files and folders (default: the directory you ran askill from)
-rules  list every rule and the skill reference that explains it"""
+lint          lint Python files and folders (default: the directory you ran askill from)
+rules         list every rule and the skill reference that explains it
+dbos-version  which dbos this python3 has, and what that means for the skill (SKILL.md, Procedure step 1)"""
 _MAX_DEPTH = 16
 
 
@@ -141,6 +143,33 @@ def lint(args: list[str], env: Mapping[str, str], start_pid: int) -> int:
     return code
 
 
+def dbos_version_advice(version: str | None) -> tuple[int, str]:
+    """(exit code, one line) for an installed dbos version (None: not installed), per SKILL.md's Procedure step 1."""
+    if version is None:
+        return 1, 'dbos is not installed for this python3; install it: pip install "dbos>=3.4,<4"'
+    parts = [int(p) if p.isdigit() else 0 for p in version.split(".")[:2]] + [0, 0]
+    major, minor = parts[0], parts[1]
+    if (major, minor) == (3, 4):
+        return 0, f"dbos {version}: the version every example in this skill is proven on; it applies as written"
+    if major == 3 and minor < 4:
+        return 1, f"dbos {version}: older 3.x; a reference's dbos: range says whether its examples ran as written"
+    if major < 3:
+        return 1, f"dbos {version}: 2.x; read references/advanced-upgrade-2x.md first (migrate, then upgrade)"
+    return 1, f"dbos {version}: newer than 3.4; check that each API you use still exists, then lint and test"
+
+
+def dbos_version() -> int:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        found: str | None = version("dbos")
+    except PackageNotFoundError:
+        found = None
+    code, advice = dbos_version_advice(found)
+    print(f"{advice}\n(python3: {sys.executable}; details: {HERE.parent / 'SKILL.md'}, Procedure step 1)")
+    return code
+
+
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     sys.path.insert(0, str(HERE))
@@ -154,6 +183,8 @@ def main(argv: list[str] | None = None) -> int:
         import dbos_lint
 
         return dbos_lint.main(["--list-rules"])
+    if command == "dbos-version":
+        return dbos_version()
     print(f"askill_run.py: unknown command {command!r}\n{USAGE}", file=sys.stderr)
     return 2
 

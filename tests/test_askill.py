@@ -188,8 +188,12 @@ def test_installed_tree_is_complete_and_validates(project: Path, askill_build: P
     assert all((installed / line.split()[-1]).is_file() for line in rules.stdout.splitlines() if "references/" in line)
 
 
-def stand_in(project: Path, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def stand_in(
+    project: Path, *args: str, cwd: Path | None = None, path_first: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "HOME": str(project)}  # from a subfolder, the install is found as a global one
+    if path_first is not None:
+        env["PATH"] = f"{path_first}{os.pathsep}{env.get('PATH', '')}"
     command = [sys.executable, str(STAND_IN), *args]
     return subprocess.run(command, cwd=cwd or project, env=env, capture_output=True, text=True, timeout=60)
 
@@ -209,6 +213,26 @@ def test_askill_run_lint_resolves_relative_paths_from_the_callers_directory(proj
     assert default.returncode == 1 and "app/jobs.py:7:12: DBOS201" in default.stdout
     rules = stand_in(project, "run", "dbos-python:rules")
     assert rules.returncode == 0 and "DBOS201" in rules.stdout
+    version = stand_in(project, "run", "dbos-python:dbos-version", path_first=Path(sys.executable).parent)
+    assert version.returncode == 0 and version.stdout.startswith("dbos 3.4.0: the version"), version.stdout
+
+
+@pytest.mark.parametrize(
+    ("version", "code", "start"),
+    [
+        (None, 1, "dbos is not installed"),
+        ("3.4.1", 0, "dbos 3.4.1: the version"),
+        ("3.2.0", 1, "dbos 3.2.0: older 3.x"),
+        ("2.31.1", 1, "dbos 2.31.1: 2.x"),
+        ("4.0.0a1", 1, "dbos 4.0.0a1: newer"),
+    ],
+)
+def test_dbos_version_advice(version: str | None, code: int, start: str) -> None:
+    sys.path.insert(0, str(REPO / "scripts"))
+    import askill_run
+
+    assert askill_run.dbos_version_advice(version)[0] == code
+    assert askill_run.dbos_version_advice(version)[1].startswith(start)
 
 
 @pytest.mark.parametrize("probe_name", ["ProcProbe", "PsProbe"])

@@ -13,6 +13,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -47,6 +48,7 @@ class Askill:
     def __call__(self, cwd: Path, *args: str) -> tuple[int, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("ASKILL_", "CLAUDE_", "CODEX_", "XDG_"))}
         env |= {"HOME": str(self.home), "NO_COLOR": "1", "ASKILL_REGISTRY_URL": "http://127.0.0.1:9"}
+        env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"  # python3 with dbos 3.4
         result = subprocess.run(
             [*askill_command(), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
         )
@@ -101,6 +103,8 @@ def test_add_list_run_on_the_askill_folder(built: tuple[Path, Path], tmp_path: P
     assert code == 1 and "app/jobs.py:7:12: DBOS201" in out, out
     code, out = askill(project, "run", "dbos-python:rules")
     assert code == 0 and "DBOS201" in out, out
+    code, out = askill(project, "run", "dbos-python:dbos-version")
+    assert code == 0 and "dbos 3.4.0: the version every example" in out, out
 
 
 def test_publish_checks_pass_on_the_askill_folder_only(built: tuple[Path, Path], tmp_path: Path) -> None:
