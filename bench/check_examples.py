@@ -3,7 +3,7 @@
 Naive: one cold `python block.py` per program, one after another, each in a fresh temp directory.
 Checker: `examples.check()` with its warm forked pool and parallel jobs.
 
-Prints figures; asserts nothing (speed goals live here, not in timed tests).
+Prints figures to stdout and progress to stderr; asserts nothing (speed goals live here, not in timed tests).
 
     .venv/bin/python bench/check_examples.py [-k PATTERN] [--limit N] [--jobs N] [--minimal N]
 """
@@ -36,10 +36,16 @@ if __name__ == "__main__":
 """
 
 
-def naive(programs: list[Program]) -> tuple[float, int]:
+def progress(phase: str, done: int, total: int) -> None:
+    """One stderr line about every 5% (the figures go to stdout), so a run of minutes shows it is alive."""
+    if done == total or done % max(1, total // 20) == 0:
+        print(f"  {phase}: {done}/{total}", file=sys.stderr, flush=True)
+
+
+def naive(programs: list[Program], label: str) -> tuple[float, int]:
     failures = 0
     started = time.perf_counter()
-    for program in programs:
+    for done, program in enumerate(programs, 1):
         with tempfile.TemporaryDirectory() as work:
             script = Path(work) / ("test_block.py" if program.is_pytest else "block.py")
             script.write_text(program.source)
@@ -49,17 +55,23 @@ def naive(programs: list[Program]) -> tuple[float, int]:
                 if program.is_pytest
                 else [sys.executable, str(script)]
             )
-            done = subprocess.run(
+            finished = subprocess.run(
                 cmd, cwd=work, env=env, stdin=subprocess.DEVNULL, capture_output=True, timeout=program.timeout
             )
-            failures += done.returncode != 0 and "expect" not in program.settings
+            failures += finished.returncode != 0 and "expect" not in program.settings
+        progress(f"naive {label}", done, len(programs))
     return time.perf_counter() - started, failures
 
 
-def checker(skill_root: Path, programs: list[Program], jobs: int) -> tuple[float, int]:
+def checker(skill_root: Path, programs: list[Program], jobs: int, label: str) -> tuple[float, int]:
     skill = load_skill(skill_root)
     started = time.perf_counter()
-    outcomes = examples.check(skill, programs, examples.Settings(databases=("sqlite",), jobs=jobs)).outcomes
+    outcomes = examples.check(
+        skill,
+        programs,
+        examples.Settings(databases=("sqlite",), jobs=jobs),
+        progress=lambda done, total, _outcome: progress(f"checker {label}", done, total),
+    ).outcomes
     return time.perf_counter() - started, sum(not o.passed for o in outcomes)
 
 
@@ -94,12 +106,12 @@ def main() -> int:
     print(f"{'set':<28} {'blocks':>6} {'naive':>10} {'checker':>10} {'naive/blk':>10} {'chk/blk':>10} {'speedup':>7}")
     if args.minimal:
         minimal = minimal_programs(args.minimal)
-        naive_s, _ = naive(minimal)
-        checker_s, _ = checker(args.root, minimal, args.jobs)
+        naive_s, _ = naive(minimal, "minimal")
+        checker_s, _ = checker(args.root, minimal, args.jobs, "minimal")
         print(row("minimal DBOS program", len(minimal), naive_s, checker_s))
     if programs:
-        naive_s, naive_failed = naive(programs)
-        checker_s, checker_failed = checker(args.root, programs, args.jobs)
+        naive_s, naive_failed = naive(programs, "skill examples")
+        checker_s, checker_failed = checker(args.root, programs, args.jobs, "skill examples")
         print(row("skill examples", len(programs), naive_s, checker_s))
         print(f"(naive non-zero exits on unannotated blocks: {naive_failed}; checker failures: {checker_failed})")
     return 0

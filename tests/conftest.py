@@ -8,6 +8,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from fuzz_progress import FuzzCounter
 from hypothesis import HealthCheck, settings
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -36,12 +37,31 @@ settings.register_profile("thorough", parent=settings.get_profile("ci"), max_exa
 settings.load_profile("ci")
 
 FUZZ_CASES = pytest.StashKey[Counter[str]]()
+README_REPORT = pytest.StashKey[list[str]]()
 
 
 @pytest.fixture(scope="session")
 def fuzz_cases(request: pytest.FixtureRequest) -> Counter[str]:
-    """Per-target count of generated cases; printed in the terminal summary."""
-    return request.config.stash.setdefault(FUZZ_CASES, Counter())
+    """Per-target count of generated cases; printed in the terminal summary. A hunt longer than the "ci"
+    profile also prints a progress line to the terminal every 500 cases of a target."""
+    if FUZZ_CASES not in request.config.stash:
+        planned = settings.default.max_examples
+        every = 500 if planned > settings.get_profile("ci").max_examples else 0
+        terminal = request.config.get_terminal_writer()
+        capture = request.config.pluginmanager.getplugin("capturemanager")
+
+        def write(line: str) -> None:
+            with capture.global_and_fixture_disabled():  # past pytest's output capture, to the terminal
+                terminal.line(line, flush=True)
+
+        request.config.stash[FUZZ_CASES] = FuzzCounter(every, planned, write)
+    return request.config.stash[FUZZ_CASES]
+
+
+@pytest.fixture(scope="session")
+def readme_report(request: pytest.FixtureRequest) -> list[str]:
+    """Per README: shell blocks run, and those not run with their reasons; printed in the terminal summary."""
+    return request.config.stash.setdefault(README_REPORT, [])
 
 
 ASKILL_NOT_RUN = pytest.StashKey[bool]()
@@ -60,6 +80,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
             yellow=True,
             bold=True,
         )
+    for line in config.stash.get(README_REPORT, []):
+        terminalreporter.write_line(f"readme: {line}")
     cases = config.stash.get(FUZZ_CASES, None)
     if cases:
         detail = ", ".join(f"{name} {count}" for name, count in sorted(cases.items()))

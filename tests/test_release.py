@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from checkout_copy import copy_checkout
 from skilltools.cli import main
 from skilltools.release import (
     ReleaseError,
@@ -294,16 +295,19 @@ def test_repo_changelog_follows_keep_a_changelog() -> None:
             assert line[4:] in {"Added", "Changed", "Deprecated", "Removed", "Fixed", "Security"}, line
 
 
-def test_dry_run_on_this_checkout(capsys: pytest.CaptureFixture[str]) -> None:
-    """On a clean checkout (CI), releasing the next patch version must be possible: the dry-run passes."""
-    status = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain"], capture_output=True, text=True)
-    if status.returncode != 0 or status.stdout.strip():
-        pytest.skip("not a clean git checkout (the dry-run needs one; CI has one)")
-    if not unreleased_notes((REPO / "CHANGELOG.md").read_text("utf-8")):
-        pytest.skip("nothing under ## [Unreleased] yet (right after a release)")
-    current = yaml.safe_load((REPO / "askill.yaml").read_text())["version"]
+def test_dry_run_on_this_checkout(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Releasing the next patch version of this skill must be possible: the dry-run passes. It runs on a clean
+    copy of the checkout (uncommitted edits included), so it never depends on the state of the work tree."""
+    copy = copy_checkout(tmp_path / "checkout")
+    changelog = copy / "CHANGELOG.md"
+    if not unreleased_notes(changelog.read_text("utf-8")):  # right after a release: give the next one a note
+        note = "## [Unreleased]\n\n### Fixed\n\n- A fix.\n"
+        changelog.write_text(changelog.read_text("utf-8").replace("## [Unreleased]\n", note, 1), "utf-8")
+        git(copy, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qam", "note")
+    assert unreleased_notes(changelog.read_text("utf-8")), "CHANGELOG.md has no ## [Unreleased] section"
+    current = yaml.safe_load((copy / "askill.yaml").read_text())["version"]
     major, minor, patch = (int(part) for part in current.split("-")[0].split("."))
-    code, out, err = release(capsys, f"{major}.{minor}.{patch + 1}", str(REPO), "--dry-run")
+    code, out, err = release(capsys, f"{major}.{minor}.{patch + 1}", str(copy), "--dry-run")
     assert code == 0, out + err
     assert "(identical)" in out
 

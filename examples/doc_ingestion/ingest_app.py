@@ -5,21 +5,26 @@ enforces across the fleet: at most GLOBAL_CONCURRENCY documents in flight in tot
 WORKER_CONCURRENCY per worker, and at most RATE_LIMIT starts per RATE_PERIOD_SEC seconds.
 Producers enqueue with a DBOSClient (ingest_producer.py); they need no worker code.
 
-Run a fleet (each worker needs its own, stable executor ID):
-    export DBOS_SYSTEM_DATABASE_URL=postgresql://postgres@localhost:5432/ingest
-    INGEST_WORKER_ID=worker-1 python ingest_app.py &
-    INGEST_WORKER_ID=worker-2 python ingest_app.py &
-A worker that dies leaves its documents PENDING; restarting it with the same INGEST_WORKER_ID puts
-them back on the queue.
+Run a fleet from the repository root (each worker needs its own, stable executor ID; README.md here):
+    export DBOS_SYSTEM_DATABASE_URL=postgresql://postgres:postgres@localhost:5432/ingest
+    INGEST_WORKER_ID=worker-1 python examples/doc_ingestion/ingest_app.py &
+    INGEST_WORKER_ID=worker-2 python examples/doc_ingestion/ingest_app.py &
+The database is created if it does not exist. A worker that dies leaves its documents PENDING; restarting
+it with the same INGEST_WORKER_ID puts them back on the queue. SIGTERM or Ctrl-C stops a worker at once.
+Without DBOS_SYSTEM_DATABASE_URL one worker runs on SQLite files in INGEST_STATE_DIR (default state/ here).
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import logging
 import os
 import signal
+import sys
 import threading
 import time
+from pathlib import Path
 from types import FrameType
 
 import sqlalchemy as sa
@@ -35,6 +40,9 @@ RATE_PERIOD_SEC = float(os.environ.get("INGEST_RATE_PERIOD_SEC", "1.0"))
 # Stands in for the slow part of ingestion (parsing, OCR, an embedding API call).
 WORK_SECONDS = float(os.environ.get("INGEST_WORK_SECONDS", "0.05"))
 CHUNK_WORDS = 50
+# Everything the app writes goes here, never into the source tree. ingest_producer.py uses the same paths.
+STATE_DIR = Path(os.environ.get("INGEST_STATE_DIR") or Path(__file__).resolve().parent / "state")
+SQLITE_SYSTEM_URL = f"sqlite:///{STATE_DIR / 'doc_ingestion.sqlite'}"
 
 metadata = sa.MetaData()
 # doc_id is deliberately not unique, so a duplicate ingestion would show up as a second row.
@@ -68,17 +76,44 @@ attempts = sa.Table(
 )
 
 
+def system_database_url() -> str:
+    return os.environ.get("DBOS_SYSTEM_DATABASE_URL") or SQLITE_SYSTEM_URL
+
+
 def app_database_url() -> str:
+    """The application's own tables live in INGEST_DATABASE_URL, by default the system database."""
     return (
         os.environ.get("INGEST_DATABASE_URL")
         or os.environ.get("DBOS_SYSTEM_DATABASE_URL")
-        or "sqlite:///doc_ingestion_data.sqlite"
+        or f"sqlite:///{STATE_DIR / 'doc_ingestion_data.sqlite'}"
     )
+
+
+def ensure_database(url: str) -> None:
+    """Create the PostgreSQL database if it does not exist (the datasource connects to it before
+    DBOS.launch() would create it); for SQLite, the file's folder."""
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() != "postgresql":
+        STATE_DIR.mkdir(parents=True, exist_ok=True)
+        return
+    admin = sa.create_engine(
+        parsed.set(drivername="postgresql+psycopg", database="postgres"), isolation_level="AUTOCOMMIT"
+    )
+    try:
+        with admin.connect() as conn:
+            exists = conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": parsed.database})
+            if exists.first() is None:
+                # Workers starting together race here: the loser's "already exists" is fine.
+                with contextlib.suppress(sa.exc.ProgrammingError, sa.exc.IntegrityError):
+                    conn.execute(sa.text(f'CREATE DATABASE "{parsed.database}"'))
+    finally:
+        admin.dispose()
 
 
 @functools.cache
 def app_db() -> SQLAlchemyDatasource:
     """The application database. Created once per process, before DBOS.launch()."""
+    ensure_database(app_database_url())
     return SQLAlchemyDatasource.create(app_database_url())
 
 
@@ -138,8 +173,8 @@ def main() -> None:
     worker_id = os.environ.get("INGEST_WORKER_ID", "worker-1")
     config: DBOSConfig = {
         "name": APP_NAME,
-        # None means the SQLite default, fine for one worker on a laptop; a fleet needs PostgreSQL.
-        "system_database_url": os.environ.get("DBOS_SYSTEM_DATABASE_URL"),
+        # SQLite by default, fine for one worker on a laptop; a fleet needs PostgreSQL.
+        "system_database_url": system_database_url(),
         # Recovery is per executor: a restarted worker re-queues the work its predecessor held.
         "executor_id": worker_id,
         "application_version": "1",  # the same on every worker; bump when in-flight work cannot replay
@@ -159,6 +194,12 @@ def main() -> None:
     DBOS.logger.info(f"{worker_id} ready (pid {os.getpid()})")
     stop.wait()
     DBOS.destroy()
+    # Leave without joining the workflow threads: unfinished documents are durable, and a restart under the
+    # same INGEST_WORKER_ID resumes them.
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":

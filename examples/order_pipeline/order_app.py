@@ -1,9 +1,10 @@
 """Order pipeline: a FastAPI service whose endpoint starts an idempotent, durable checkout workflow.
 
-Run it (SQLite file order_pipeline.sqlite in the working directory):
-    uvicorn order_app:app --port 8000
-On PostgreSQL:
-    DBOS_SYSTEM_DATABASE_URL=postgresql://postgres@localhost:5432/orders uvicorn order_app:app --port 8000
+Run it from the repository root with the project's virtualenv active (README.md in this folder):
+    uvicorn order_app:app --app-dir examples/order_pipeline --port 8000
+SQLite by default (state/order_pipeline.sqlite next to this file); on PostgreSQL (the database is created):
+    DBOS_SYSTEM_DATABASE_URL=postgresql://postgres:postgres@localhost:5432/orders uvicorn ...
+State (the SQLite file, the effects log) goes to ORDER_STATE_DIR, default state/ here (git-ignored).
 """
 
 from __future__ import annotations
@@ -23,9 +24,11 @@ from pydantic import BaseModel, Field
 APP_NAME = "order-pipeline"
 STAGE_EVENT = "stage"
 
+# Everything the app writes goes here, never into the source tree.
+STATE_DIR = Path(os.environ.get("ORDER_STATE_DIR") or Path(__file__).resolve().parent / "state")
 # The payment provider, warehouse and mailer are simulated: each call appends one JSON line to this
 # file (the "outside world"), so the tests can count how often every side effect really happened.
-EFFECTS_LOG = Path(os.environ.get("ORDER_EFFECTS_LOG", "order_effects.jsonl"))
+EFFECTS_LOG = Path(os.environ.get("ORDER_EFFECTS_LOG") or STATE_DIR / "effects.jsonl")
 # Fault injection for the crash test: while the file <ORDER_HOLD_DIR>/<step name> exists, that step
 # stops half-way, after announcing itself in the effects log.
 HOLD_DIR = os.environ.get("ORDER_HOLD_DIR")
@@ -122,10 +125,12 @@ def checkout(order: Order) -> str:
 
 @asynccontextmanager
 async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    STATE_DIR.mkdir(parents=True, exist_ok=True)
     config: DBOSConfig = {
         "name": APP_NAME,
-        # None means the SQLite default (order_pipeline.sqlite in the working directory).
-        "system_database_url": os.environ.get("DBOS_SYSTEM_DATABASE_URL"),
+        # PostgreSQL: DBOS creates the database if it does not exist. Otherwise a SQLite file in STATE_DIR.
+        "system_database_url": os.environ.get("DBOS_SYSTEM_DATABASE_URL")
+        or f"sqlite:///{STATE_DIR / 'order_pipeline.sqlite'}",
         # Pinned: recovery only resumes workflows of its own version. Bump it only when in-flight
         # checkouts could not replay on the new code.
         "application_version": "1",

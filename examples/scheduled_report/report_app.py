@@ -4,18 +4,23 @@ A cron schedule starts one report run a day. Each run waits (durably) for late d
 the report, then waits for a reviewer's decision, sent as a message from another process. No answer
 before the timeout escalates instead of publishing. report_client.py is that other process.
 
-Run it (SQLite file scheduled_report.sqlite in the working directory, daily at 06:00 UTC):
-    python report_app.py
-Every 10 seconds, with short waits, on PostgreSQL:
-    DBOS_SYSTEM_DATABASE_URL=postgresql://postgres@localhost:5432/reports \\
-    REPORT_CRON='*/10 * * * * *' REPORT_SETTLE_SECONDS=2 REPORT_APPROVAL_TIMEOUT_SECONDS=30 python report_app.py
+Run it from the repository root with the project's virtualenv active (README.md in this folder):
+    python examples/scheduled_report/report_app.py
+SQLite by default (state/scheduled_report.sqlite next to this file), daily at 06:00 UTC. Every 10 seconds,
+with short waits, on PostgreSQL (DBOS creates the database):
+    DBOS_SYSTEM_DATABASE_URL=postgresql://postgres:postgres@localhost:5432/reports \\
+    REPORT_CRON='*/10 * * * * *' REPORT_SETTLE_SECONDS=2 REPORT_APPROVAL_TIMEOUT_SECONDS=30 python ...
+SIGTERM or Ctrl-C stops it at once, even while runs wait for approval: their waits are durable and resume
+on the next start. State (the SQLite file, the effects log) goes to REPORT_STATE_DIR, default state/ here.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
+import sys
 import threading
 import time
 from datetime import datetime
@@ -32,8 +37,12 @@ APPROVAL_TOPIC = "approval"
 STATUS_EVENT = "status"
 REPORT_EVENT = "report"
 
+# Everything the app writes goes here, never into the source tree.
+STATE_DIR = Path(os.environ.get("REPORT_STATE_DIR") or Path(__file__).resolve().parent / "state")
+# The SQLite default; report_client.py computes the same URL.
+SQLITE_URL = f"sqlite:///{STATE_DIR / 'scheduled_report.sqlite'}"
 # Report delivery is simulated: every step appends one JSON line here, so tests can count side effects.
-EFFECTS_LOG = Path(os.environ.get("REPORT_EFFECTS_LOG", "report_effects.jsonl"))
+EFFECTS_LOG = Path(os.environ.get("REPORT_EFFECTS_LOG") or STATE_DIR / "effects.jsonl")
 
 
 class ReportSettings(TypedDict):
@@ -103,10 +112,11 @@ def daily_sales_report(scheduled_at: datetime, settings: ReportSettings) -> None
 
 
 def main() -> None:
+    STATE_DIR.mkdir(parents=True, exist_ok=True)
     config: DBOSConfig = {
         "name": APP_NAME,
-        # None means the SQLite default (scheduled_report.sqlite in the working directory).
-        "system_database_url": os.environ.get("DBOS_SYSTEM_DATABASE_URL"),
+        # PostgreSQL: DBOS creates the database if it does not exist.
+        "system_database_url": os.environ.get("DBOS_SYSTEM_DATABASE_URL") or SQLITE_URL,
         "application_version": "1",  # pinned, so runs still waiting for approval survive a redeploy
     }
     settings: ReportSettings = {
@@ -137,6 +147,16 @@ def main() -> None:
     DBOS.logger.info(f"report app ready (pid {os.getpid()})")
     stop.wait()
     DBOS.destroy()
+    exit_now()
+
+
+def exit_now() -> None:
+    """Leave without joining the threads of runs still waiting for approval: Python would otherwise wait
+    at exit until their recv() times out (hours). Their waits are durable; the next launch resumes them."""
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":

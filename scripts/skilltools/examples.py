@@ -162,6 +162,8 @@ def _check(
     template: SqliteTemplate | None = None
     executor: Executor | None = None
     session = owners.session_dir()
+    if settings.keep:
+        notes.append(f"kept every run's folder (script, output, result) under {session}")
     pool = ThreadPoolExecutor(max_workers=max(1, settings.jobs))
 
     def run_one(item: tuple[Program, str]) -> Outcome:

@@ -4,6 +4,9 @@ times the workers recorded."""
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -14,8 +17,9 @@ import ingest_producer
 import pytest
 import sqlalchemy as sa
 from dbos import DBOSClient
-from example_harness import Processes
+from example_harness import PYTHON, Processes, drop_database
 from ingest_fleet import (
+    APP_DIR,
     Limits,
     closed_intervals,
     max_overlap,
@@ -109,3 +113,42 @@ def test_fleet_survives_a_killed_worker(pg_url: str, engine: sa.Engine, procs: P
 def test_producer_names_match_the_app() -> None:
     for name in ("APP_NAME", "QUEUE_NAME", "WORKFLOW_NAME", "CHUNK_WORDS"):
         assert getattr(ingest_producer, name) == getattr(ingest_app, name), name
+
+
+def test_producer_reports_what_it_really_enqueued_and_a_worker_stops_at_once(
+    pg_url: str, procs: Processes, tmp_path: Path
+) -> None:
+    """A fresh database name: the worker creates it. Re-running the producer counts only new documents.
+    SIGTERM stops the worker within seconds even with documents in flight."""
+    fresh = sa.make_url(pg_url).set(database=f"{sa.make_url(pg_url).database}_app")
+    url = fresh.render_as_string(hide_password=False)
+    slow = Limits(work_seconds=5.0)  # documents stay in flight while the worker is stopped
+    worker = start_worker(procs, url, "worker-1", slow, tmp_path)
+    try:
+        producer = [PYTHON, str(APP_DIR / "ingest_producer.py"), "--db", url]
+        first = subprocess.run([*producer, "3"], capture_output=True, text=True, timeout=120)
+        assert first.stdout == "enqueued 3 new documents (0 of 3 were already enqueued)\n", first.stderr
+        again = subprocess.run([*producer, "5"], capture_output=True, text=True, timeout=120)
+        assert again.stdout == "enqueued 2 new documents (3 of 5 were already enqueued)\n", again.stderr
+        wait_ready(procs, [worker])
+        os.killpg(worker.pid, signal.SIGTERM)
+        try:
+            assert worker.popen.wait(timeout=10) == 0, worker.tail()
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"worker still running 10 s after SIGTERM\n{worker.tail()}")
+    finally:
+        procs.cleanup()
+        drop_database(url)
+
+
+def test_producer_says_the_app_is_not_ready_yet(pg_url: str) -> None:
+    missing = sa.make_url(pg_url).set(database=f"{sa.make_url(pg_url).database}_never_created")
+    url = missing.render_as_string(hide_password=False)
+    done = subprocess.run(
+        [PYTHON, str(APP_DIR / "ingest_producer.py"), "--db", url, "--ready-seconds", "1", "3"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr.startswith("the app is not ready yet (") and done.stderr.count("\n") == 1, done.stderr

@@ -51,7 +51,8 @@ class OrderService:
             ],
             cwd=self.workdir,
             env={
-                "DBOS_SYSTEM_DATABASE_URL": self.system_db,  # None: SQLite file in workdir
+                "DBOS_SYSTEM_DATABASE_URL": self.system_db,  # None: SQLite file in ORDER_STATE_DIR
+                "ORDER_STATE_DIR": str(self.workdir),
                 "ORDER_EFFECTS_LOG": str(self.effects_log),
                 "ORDER_HOLD_DIR": str(self.hold_dir),
             },

@@ -4,6 +4,9 @@ the report_client CLI) through a DBOSClient, the way an operator or another serv
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -15,6 +18,7 @@ from typing import Any
 import pytest
 import report_app
 import report_client
+import sqlalchemy as sa
 from dbos import DBOSClient
 from example_harness import PYTHON, Proc, Processes
 
@@ -171,3 +175,33 @@ def test_durable_sleep_survives_sigkill(db_url: str, procs: Processes, app: Repo
     assert app.actions(run_id) == Counter({"open": 1, "build": 1, "publish": 1})
     assert [e["pid"] for e in app.effects(run_id)] == [first.pid, second.pid, second.pid]
     procs.stop(second)
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_stops_at_once_while_a_run_waits_for_approval(
+    db_url: str, procs: Processes, app: ReportApp, stop_signal: signal.Signals
+) -> None:
+    """Ctrl-C or SIGTERM ends the app within seconds, although a run's recv() could wait for an hour; the run
+    stays durable and still awaits its decision after a restart."""
+    proc = app.start(cron=DAILY, settle=0, approval_timeout=3600)
+    run_id = report_client.trigger(app.client)
+    app.wait_status(run_id, "awaiting_approval", watch=proc)
+    os.killpg(proc.pid, stop_signal)
+    try:
+        assert proc.popen.wait(timeout=10) == 0, proc.tail()
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"still running 10 s after {stop_signal.name} with a run awaiting approval\n{proc.tail()}")
+    again = app.start(cron=DAILY, settle=0, approval_timeout=3600)
+    report_client.decide(app.client, run_id, approved=True, reviewer="ada")
+    app.wait_status(run_id, "published", watch=again)
+    procs.stop(again)
+
+
+def test_client_says_the_app_is_not_ready_yet(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """Before the app's first launch the database does not exist: one line, exit 1, no traceback."""
+    missing = sa.make_url(db_url).set(database=f"{sa.make_url(db_url).database}_never_created")
+    url = missing.render_as_string(hide_password=False)
+    assert report_client.main(["--db", url, "--ready-seconds", "1", "trigger"]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith("the app is not ready yet (") and err.count("\n") == 1, err
