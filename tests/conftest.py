@@ -45,7 +45,8 @@ def fuzz_cases(request: pytest.FixtureRequest) -> Counter[str]:
     """Per-target count of generated cases; printed in the terminal summary. A hunt longer than the "ci"
     profile also prints a progress line to the terminal every 500 cases of a target."""
     if FUZZ_CASES not in request.config.stash:
-        planned = settings.default.max_examples
+        current = settings.default  # the profile chosen with --hypothesis-profile
+        planned = current.max_examples if current is not None else 0
         every = 500 if planned > settings.get_profile("ci").max_examples else 0
         terminal = request.config.get_terminal_writer()
         capture = request.config.pluginmanager.getplugin("capturemanager")
