@@ -3,8 +3,9 @@ an askill CLI (a `node` script such as dist/cli.mjs, or a binary); otherwise eve
 run ends with a loud line saying the real-client half was NOT RUN (as for PostgreSQL).
 
 askill is not on npm; build it from its public source (github.com/avibe-bot/askill, `npm run build`) outside this
-repository and point ASKILL_CLI at it. Offline: a fresh `~/.askill/last-update-check` stops its update check, and
-nothing here reaches the registry (`publish` stops at "Not logged in", after its local checks).
+repository and point ASKILL_CLI at it. Offline: each call runs in its own network namespace (`unshare -n`) where
+the machine allows it, a fresh `~/.askill/last-update-check` stops askill's update check, the registry URL points
+at a closed local port, and `publish` stops at "Not logged in", after its local checks.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import pytest
 from skilltools import load_skill
 from skilltools.askill_build import build_askill
 from skilltools.build import build_dir
+from skilltools.executor import network_isolation_available
 
 REPO = Path(__file__).resolve().parent.parent
 ASKILL_CLI = os.environ.get("ASKILL_CLI", "")
@@ -49,8 +51,9 @@ class Askill:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("ASKILL_", "CLAUDE_", "CODEX_", "XDG_"))}
         env |= {"HOME": str(self.home), "NO_COLOR": "1", "ASKILL_REGISTRY_URL": "http://127.0.0.1:9"}
         env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"  # python3 with dbos 3.4
+        offline = ["unshare", "-n", "--"] if network_isolation_available() else []
         result = subprocess.run(
-            [*askill_command(), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
+            [*offline, *askill_command(), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
         )
         return result.returncode, ANSI.sub("", result.stdout + result.stderr)
 
