@@ -5,12 +5,16 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import signal
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
 from skilltools import evals
 from skilltools.cli import main
+from skilltools.procgroup import ProcessGroups, Stopped
 
 REPO = Path(__file__).resolve().parent.parent
 EVALS = REPO / "tests" / "fixtures" / "evals"
@@ -109,6 +113,23 @@ def test_broken_scenario_folder_is_reported(tmp_path: Path, capsys: pytest.Captu
     (tmp_path / "half" / "acceptance").mkdir(parents=True)
     assert main(["eval", str(REPO), "--evals", str(tmp_path), "--agent", "true"]) == 1
     assert "half: missing prompt.md, starter/, acceptance/test_*.py" in capsys.readouterr().err
+
+
+def test_stop_kills_running_groups_and_refuses_new_ones(tmp_path: Path) -> None:
+    groups = ProcessGroups()
+    result: list[tuple[int | None, float]] = []
+    worker = threading.Thread(
+        target=lambda: result.append(groups.run(["sleep", "60"], tmp_path, 120, tmp_path / "log"))
+    )
+    worker.start()
+    deadline = time.monotonic() + 20
+    while groups.running == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    groups.stop()  # what run_all does on Ctrl-C
+    worker.join(20)
+    assert not worker.is_alive() and result[0][0] == -signal.SIGKILL
+    with pytest.raises(Stopped):
+        groups.run(["true"], tmp_path, 10, tmp_path / "log")
 
 
 def _alive(pid: int) -> bool:

@@ -11,17 +11,16 @@ from __future__ import annotations
 import os
 import shlex
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
-import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
+
+from .procgroup import ProcessGroups
 
 Mode = Literal["with", "without"]
 PLACEHOLDERS = ("prompt", "prompt_file", "workdir", "scenario")
@@ -151,46 +150,6 @@ def prepare(scenario: Scenario, run_dir: Path, skill_dir: Path | None) -> Path:
     return work
 
 
-def run_group(
-    argv: Sequence[str], cwd: Path, timeout: float, log: Path, env: dict[str, str] | None = None
-) -> tuple[int | None, float]:
-    """Run a command in its own process group; at the time limit kill the whole group. (exit or None, seconds)."""
-    start = time.monotonic()
-    with log.open("ab") as out:
-        proc = subprocess.Popen(
-            list(argv),
-            cwd=cwd,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        try:
-            code: int | None = proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            code = None
-        finally:
-            _kill_group(proc)
-    return code, time.monotonic() - start
-
-
-def _kill_group(proc: subprocess.Popen[bytes]) -> None:
-    """Stop the process and everything it left running (servers, sleeps) in its group."""
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        try:
-            os.killpg(proc.pid, sig)
-        except (ProcessLookupError, PermissionError):
-            break
-        try:
-            proc.wait(timeout=3)
-        except subprocess.TimeoutExpired:
-            continue
-        if sig == signal.SIGTERM:
-            time.sleep(0.2)  # let children that ignore the leader's death get the next signal
-    proc.wait()
-
-
 def read_junit(path: Path) -> tuple[TestResult, ...]:
     """Per-test outcomes from pytest's JUnit XML (a collection error is one `error` entry)."""
     if not path.exists():
@@ -211,7 +170,9 @@ def read_junit(path: Path) -> tuple[TestResult, ...]:
     return tuple(results)
 
 
-def run_one(scenario: Scenario, mode: Mode, settings: Settings, skill_dir: Path, base: Path) -> Run:
+def run_one(
+    scenario: Scenario, mode: Mode, settings: Settings, skill_dir: Path, base: Path, groups: ProcessGroups
+) -> Run:
     run_dir = Path(tempfile.mkdtemp(prefix=f"{scenario.name}-{mode}-", dir=base))
     work = prepare(scenario, run_dir, skill_dir if mode == "with" else None)
     values = {
@@ -222,13 +183,13 @@ def run_one(scenario: Scenario, mode: Mode, settings: Settings, skill_dir: Path,
     }
     agent_log = run_dir / "agent.log"
     env = {**os.environ, "PATH": f"{Path(settings.python).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
-    agent_exit, agent_seconds = run_group(
+    agent_exit, agent_seconds = groups.run(
         ["/bin/sh", "-c", expand(settings.agent, values)], work, settings.timeout, agent_log, env
     )
     junit, test_log = run_dir / "acceptance.xml", run_dir / "acceptance.log"
     argv = [settings.python, "-m", "pytest", str(scenario.acceptance), f"--workdir={work}", f"--db={settings.db}"]
     argv += ["-p", "no:cacheprovider", "-q", f"--junit-xml={junit}", "-o", "junit_family=xunit1"]
-    test_exit, test_seconds = run_group(argv, scenario.root.parent, ACCEPTANCE_TIMEOUT, test_log)
+    test_exit, test_seconds = groups.run(argv, scenario.root.parent, ACCEPTANCE_TIMEOUT, test_log)
     run = Run(
         scenario.name,
         mode,
@@ -253,15 +214,22 @@ def run_all(
 ) -> list[Run]:
     """Every (scenario, mode), `settings.jobs` at a time, in a temp folder removed at the end unless `keep`."""
     base = Path(tempfile.mkdtemp(prefix="skilltools-eval-"))
+    groups = ProcessGroups()
+    runs: list[Run] = []
     try:
         jobs = [(s, m) for s in scenarios for m in settings.modes]
         with ThreadPoolExecutor(max_workers=max(1, settings.jobs)) as pool:
-            futures = [pool.submit(run_one, s, m, settings, skill_dir, base) for s, m in jobs]
-            runs = []
-            for future in futures:
-                runs.append(future.result())
-                if progress:
-                    progress(runs[-1])
+            futures = [pool.submit(run_one, s, m, settings, skill_dir, base, groups) for s, m in jobs]
+            try:
+                for future in futures:
+                    runs.append(future.result())
+                    if progress:
+                        progress(runs[-1])
+            except BaseException:  # Ctrl-C: the agents run in their own sessions, so stop them here
+                groups.stop()
+                for future in futures:
+                    future.cancel()
+                raise
     finally:
         if settings.keep:
             settings.notes.append(f"workspaces kept under {base}")
