@@ -31,7 +31,9 @@ def test_every_reference_has_a_key_call_taken_from_its_correct_code() -> None:
     skill = load_skill(REPO)
     calls, problems = key_calls(skill)
     assert problems == []
-    assert sorted(calls) == sorted(ref.stem for ref in skill.references), f"one entry per reference in {KEYCALLS_FILE}"
+    stems = {ref.stem for ref in skill.references}
+    missing, extra = sorted(stems - set(calls)), sorted(set(calls) - stems)
+    assert (missing, extra) == ([], []), f"{KEYCALLS_FILE}: add a key call for {missing}, drop {extra}"
     for ref in skill.references:
         correct = "".join(block.source for block in ref.doc.blocks if block.label == "Correct")
         callees = CALLEE.findall(calls[ref.stem])
