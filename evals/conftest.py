@@ -10,6 +10,7 @@ Fixtures:
   workdir       Path of the code under test
   database_url  a fresh system database per test, also exported as DBOS_SYSTEM_DATABASE_URL (children
                 inherit it); a PostgreSQL database is dropped at teardown
+  module_databases  ``.create()`` makes more fresh PostgreSQL databases, dropped after the module
   procs         starts child processes (own process group, output logged), kills survivors at teardown
   load          ``load("module")`` imports a module of the code under test (a missing module fails the test)
 
@@ -76,6 +77,53 @@ def _admin_engine(server_url: str) -> Any:
     return sa.create_engine(url, isolation_level="AUTOCOMMIT")
 
 
+class Databases:
+    """Creates fresh PostgreSQL databases on the DBOS_TEST_POSTGRES_URL server and drops them on ``drop``."""
+
+    def __init__(self) -> None:
+        self.created: list[str] = []
+
+    def create(self) -> str:
+        import sqlalchemy as sa
+
+        server = os.environ.get(PG_SERVER_ENV)
+        if not server:
+            pytest.fail(f"--db postgres needs {PG_SERVER_ENV} (a server URL)", pytrace=False)
+        name = f"dbos_eval_{uuid.uuid4().hex[:12]}"
+        admin = _admin_engine(server)
+        try:
+            with admin.connect() as conn:
+                conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        finally:
+            admin.dispose()
+        self.created.append(name)
+        return sa.make_url(server).set(database=name).render_as_string(hide_password=False)
+
+    def drop(self) -> None:
+        import sqlalchemy as sa
+
+        if not self.created:
+            return
+        admin = _admin_engine(os.environ[PG_SERVER_ENV])
+        try:
+            with admin.connect() as conn:
+                for name in self.created:
+                    conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        finally:
+            admin.dispose()
+        self.created.clear()
+
+
+@pytest.fixture(scope="module")
+def module_databases() -> Iterator[Databases]:
+    """Fresh PostgreSQL databases for module-scoped fixtures, dropped after the module."""
+    databases = Databases()
+    try:
+        yield databases
+    finally:
+        databases.drop()
+
+
 @pytest.fixture
 def database_url(db_kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     if db_kind == "sqlite":
@@ -84,24 +132,14 @@ def database_url(db_kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
         yield url
         _destroy_dbos_now()
         return
-    import sqlalchemy as sa
-
-    server = os.environ.get(PG_SERVER_ENV)
-    if not server:
-        pytest.fail(f"--db postgres needs {PG_SERVER_ENV} (a server URL)", pytrace=False)
-    name = f"dbos_eval_{uuid.uuid4().hex[:12]}"
-    admin = _admin_engine(server)
+    databases = Databases()
     try:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        url = sa.make_url(server).set(database=name).render_as_string(hide_password=False)
+        url = databases.create()
         monkeypatch.setenv("DBOS_SYSTEM_DATABASE_URL", url)
         yield url
     finally:
         _destroy_dbos_now()
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        databases.drop()
 
 
 def _destroy_dbos_now() -> None:

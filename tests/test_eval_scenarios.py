@@ -116,10 +116,8 @@ def run_job(job: Job) -> RunResult:
             "-m",
             "pytest",
             str(EVALS / job.scenario / "acceptance"),
-            "--workdir",
-            str(work),
-            "--db",
-            job.db,
+            f"--workdir={work}",  # one token: as two, pytest's early parse takes DIR for a test path
+            f"--db={job.db}",
             "-p",
             "no:cacheprovider",
             "-q",
