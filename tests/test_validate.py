@@ -466,3 +466,24 @@ def test_folders_of_markdown_that_are_not_read_are_named(valid_skill: Path) -> N
         "(only SKILL.md and references/*.md are checked)"
     )
     assert main(["validate", str(valid_skill)]) == 0  # a note never fails
+
+
+def test_a_skill_laid_out_differently_is_valid_for_the_spec_and_says_what_was_not_read(tmp_path: Path) -> None:
+    root = tmp_path / "other-skill"
+    write(
+        "SKILL.md", "---\nname: other-skill\ndescription: Does things. Use when testing.\n---\n\n# Other\n\nDo it.\n"
+    )(root)
+    write("rules/one.md", "# One\n")(root)
+    write("rules/two.md", "# Two\n")(root)
+    spec = [str(p) for p in validate(load_skill(root), "spec")]
+    assert spec == [
+        "rules/:1: SKL005 [spec note] rules/ holds 2 Markdown file(s) this validator does not read "
+        "(--profile spec reads SKILL.md)"
+    ]
+    house = validate(load_skill(root))
+    assert {(p.id, p.profile) for p in house} == {
+        ("SKL001", "house"),  # askill.yaml: this project's manifest, not the specification's
+        ("SKL104", "house"),  # license and metadata.version: house requirements
+        ("SKL504", "house"),
+        ("SKL005", "house"),
+    }
