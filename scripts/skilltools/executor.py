@@ -82,6 +82,8 @@ class WarmExecutor:
         self._waiting: dict[str, threading.Event] = {}
         self._counter = 0
         self._stopped = False
+        self._ended = False
+        """The server process has ended (after stop(), or on its own: a crash)."""
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
 
@@ -94,7 +96,7 @@ class WarmExecutor:
             if event:
                 event.set()
         with self._lock:  # the server ended: release everyone still waiting
-            self._stopped = True
+            self._ended = True
             for event in self._waiting.values():
                 event.set()
             self._waiting.clear()
@@ -105,6 +107,8 @@ class WarmExecutor:
         with self._lock:
             if self._stopped:
                 return _interrupted()
+            if self._ended:
+                return RunResult(exit_code=None, runner_error=f"the warm runner ended ({self.process.poll()})")
             self._counter += 1
             ident = str(self._counter)
             self._waiting[ident] = event

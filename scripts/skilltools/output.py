@@ -46,7 +46,7 @@ def map_output(text: str, script: str, md_line: Callable[[int], int], source: st
             skip_source_line = True
             continue
         kept.append(line)
-    lines = [_clip(location.sub(remap, line)) for line in kept[-TAIL_LINES:]]
+    lines = [location.sub(remap, _clip(line)) for line in kept[-TAIL_LINES:]]
     if dropped:
         lines.insert(0, f"[{dropped} earlier bytes of output not kept]")
     return "\n".join(lines)
