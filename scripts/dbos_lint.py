@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import functools
 import gc
 import io
 import json
@@ -1175,15 +1176,17 @@ def _parser_crash(source: str) -> str | None:
     return None
 
 
-def lint_source(source: str, path: str = "<string>") -> list[Finding]:
-    """All findings for one module's source, `# noqa` applied, sorted by line and column."""
+def lint_source(source: str, path: str = "<string>", opt_in: Iterable[str] = ()) -> list[Finding]:
+    """All findings for one module's source, `# noqa` applied, sorted by line and column. Opt-in rules
+    (DBOS104) are reported only when their id is in `opt_in`."""
     crash = _parser_crash(source)
     if crash:
         return [_error(path, 1, 1, crash)]
     collecting = gc.isenabled()
     gc.disable()  # a syntax tree has no reference cycles: collections while building it are pure overhead
     try:
-        return _lint_parsed(source, path)
+        found = _lint_parsed(source, path)
+        return [f for f in found if f.id in opt_in or not RULES[f.id].opt_in] if found else found
     finally:
         if collecting:
             gc.enable()
@@ -1215,7 +1218,7 @@ def _lint_parsed(source: str, path: str) -> list[Finding]:
     return sorted({f for f in checker.findings if not _suppressed(f, lines)})
 
 
-def lint_file(path: Path) -> list[Finding]:
+def lint_file(path: Path, opt_in: Iterable[str] = ()) -> list[Finding]:
     """Findings for one file; an unreadable or undecodable file is one DBOS001 finding."""
     try:
         data = path.read_bytes()
@@ -1231,7 +1234,7 @@ def lint_file(path: Path) -> list[Finding]:
     except (UnicodeDecodeError, LookupError) as exc:
         line = data[: getattr(exc, "start", 0)].count(b"\n") + 1
         return [_error(str(path), line, 1, f"cannot decode file: {exc}")]
-    findings = lint_source(source, str(path))
+    findings = lint_source(source, str(path), opt_in)
     if path.suffix not in _PY_SUFFIXES and findings and findings[0].id == "DBOS001":
         first = findings[0]
         kind = "a Markdown file" if path.suffix.lower() in (".md", ".markdown") else "not Python source"
@@ -1298,15 +1301,16 @@ def _add(run: Run, path: Path) -> None:
         run.notes.append(f"skipped {path}: not a regular file (a FIFO, socket or device)")
 
 
-def lint_paths(paths: Iterable[Path], jobs: int = 1) -> Run:
+def lint_paths(paths: Iterable[Path], jobs: int = 1, opt_in: Iterable[str] = ()) -> Run:
     """Lint files and directories, `jobs` files at a time in separate processes."""
+    lint = functools.partial(lint_file, opt_in=tuple(opt_in))
     run = collect(paths)
     size = sum(_size(p) for p in run.files)
     results: Iterable[list[Finding]]
     if jobs > 1 and len(run.files) > 1 and size > 200_000:
-        results = _parallel(run.files, jobs)
+        results = _parallel(lint, run.files, jobs)
     else:
-        results = map(lint_file, run.files)
+        results = map(lint, run.files)
     for found in results:
         run.findings.extend(found)
     run.findings.sort()
@@ -1320,15 +1324,15 @@ def _size(path: Path) -> int:
         return 0
 
 
-def _parallel(files: list[Path], jobs: int) -> list[list[Finding]]:
+def _parallel(lint: Callable[[Path], list[Finding]], files: list[Path], jobs: int) -> list[list[Finding]]:
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
     try:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            return list(pool.map(lint_file, files, chunksize=max(1, len(files) // (jobs * 4))))
+            return list(pool.map(lint, files, chunksize=max(1, len(files) // (jobs * 4))))
     except (BrokenProcessPool, OSError):  # a worker died: lint one by one, in this process
-        return [lint_file(f) for f in files]
+        return [lint(f) for f in files]
 
 
 def _selectors(text: str | None, option: str) -> list[str]:
@@ -1424,7 +1428,7 @@ def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if missing:
         print(f"dbos_lint: error: no such file or directory: {', '.join(missing)}", file=sys.stderr)
         return 2
-    run = lint_paths(paths, jobs=max(1, args.jobs))
+    run = lint_paths(paths, jobs=max(1, args.jobs), opt_in=[i for i in select if i in RULES])
     for note in run.notes:
         print(f"dbos_lint: note: {note}", file=sys.stderr)
     findings = [f for f in run.findings if _wanted(f, select, ignore)]

@@ -171,5 +171,5 @@ def test_markdown_file_gets_a_clear_message(tmp_path: Path) -> None:
 def test_parallel_and_serial_runs_agree(tmp_path: Path) -> None:
     fixtures = ROOT / "tests" / "fixtures" / "lint"
     serial = dbos_lint.lint_paths([fixtures], jobs=1)
-    parallel = dbos_lint._parallel(serial.files, 2)
+    parallel = dbos_lint._parallel(dbos_lint.lint_file, serial.files, 2)
     assert sorted(f for found in parallel for f in found) == serial.findings

@@ -117,7 +117,8 @@ def lint_verdict(program: Program, linter: ModuleType | None) -> str | None:
     wanted = program.settings.get("lint")
     if linter is None:
         return "linter not available (scripts/dbos_lint.py is missing)" if wanted else None
-    findings = linter.lint_source(program.source, program.path)
+    opt_in = [wanted] if wanted else []  # an opt-in rule (DBOS104) is checked when the block names it
+    findings = linter.lint_source(program.source, program.path, opt_in=opt_in)
     if wanted:
         if any(f.id == wanted for f in findings):
             return None
