@@ -49,6 +49,9 @@ def test_solution_agent_passes_every_test_and_writes_json_and_table(
         ("tally", "with", True, 0),
     ]
     assert [t["outcome"] for t in data["runs"][0]["tests"]] == ["passed", "passed"]
+    lines = (REPO / "SKILL.md").read_text().count("\n")
+    assert [(r["skill_read"], r["skill_lines_read"]) for r in data["runs"]] == [(["SKILL.md"], lines)] * 2
+    assert f", read {lines} lines |" in table
     assert "| greet | **pass** 2/2 | exit 0," in table
     assert "with skill: 2/2 passed" in table
 
@@ -61,12 +64,14 @@ def test_agent_that_does_nothing_fails_every_test() -> None:
     }
     for r in runs.values():
         assert r.tests and {t.outcome for t in r.tests} <= {"failed", "error"}, r.log_tail
+        assert (r.skill_read, r.skill_lines_read) == ((), None)  # no skill, nothing to measure
 
 
 def test_mutant_fails_its_scenario_only() -> None:
     runs = run("mutant", "greet")
     assert (runs["greet"].passed, runs["greet"].score, runs["tally"].passed) == (False, "0/2", True)
     assert [t.outcome for t in runs["greet"].tests] == ["failed", "failed"]
+    assert (runs["greet"].skill_read, runs["greet"].skill_lines_read) == ((), 0)  # had the skill, read none of it
 
 
 def test_time_limit_kills_the_agent_and_its_children() -> None:

@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
+from . import reads
 from .procgroup import ProcessGroups
 
 Mode = Literal["with", "without"]
@@ -75,6 +76,10 @@ class Run:
     """The end of the agent's and the tests' output, when the run did not pass."""
     workspace: str = ""
     """Kept workspace (with --keep), else empty."""
+    skill_read: tuple[str, ...] = ()
+    """Skill files the agent read (from access times; see reads.py)."""
+    skill_lines_read: int | None = None
+    """Their total lines; None without the skill or where the filesystem records no reads."""
 
     @property
     def timed_out(self) -> bool:
@@ -181,11 +186,16 @@ def run_one(
         "workdir": str(work),
         "scenario": scenario.name,
     }
+    copies = [work / home / skill_dir.name for home in SKILL_HOMES] if mode == "with" else []
+    for copy in copies:
+        reads.arm(copy)
+    measured = bool(copies) and reads.recording(run_dir)
     agent_log = run_dir / "agent.log"
     env = {**os.environ, "PATH": f"{Path(settings.python).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
     agent_exit, agent_seconds = groups.run(
         ["/bin/sh", "-c", expand(settings.agent, values)], work, settings.timeout, agent_log, env
     )
+    skill_read, skill_lines = reads.lines_read(copies) if measured else ((), None)
     junit, test_log = run_dir / "acceptance.xml", run_dir / "acceptance.log"
     argv = [settings.python, "-m", "pytest", str(scenario.acceptance), f"--workdir={work}", f"--db={settings.db}"]
     argv += ["-p", "no:cacheprovider", "-q", f"--junit-xml={junit}", "-o", "junit_family=xunit1"]
@@ -199,6 +209,8 @@ def run_one(
         round(test_seconds, 1),
         -1 if test_exit is None else test_exit,
         workspace=str(work) if settings.keep else "",
+        skill_read=skill_read,
+        skill_lines_read=skill_lines,
     )
     if not run.passed:
         tails = [f"--- {p.name}\n{p.read_text('utf-8', 'replace')[-TAIL:]}" for p in (agent_log, test_log)]
@@ -243,7 +255,8 @@ def _cell(run: Run | None) -> str:
         return "n/a | n/a | n/a"
     verdict = "**pass**" if run.passed else "fail"
     agent = "timeout" if run.timed_out else f"exit {run.agent_exit}"
-    return f"{verdict} {run.score} | {agent}, {run.agent_seconds:.0f} s | {run.test_seconds:.0f} s"
+    read = "" if run.skill_lines_read is None else f", read {run.skill_lines_read} lines"
+    return f"{verdict} {run.score} | {agent}, {run.agent_seconds:.0f} s{read} | {run.test_seconds:.0f} s"
 
 
 def render_markdown(runs: Sequence[Run]) -> str:
