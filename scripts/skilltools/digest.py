@@ -1,7 +1,7 @@
 """AGENTS.md: a one-file digest for agents that read a single file, kept under 32 KiB.
 
 Codex loads at most 32 KiB of AGENTS.md by default (`project_doc_max_bytes`), so the digest holds what an agent
-must not miss (the procedure, critical rules, silent traps and the task router, copied from SKILL.md by section)
+must not miss (the procedure, critical rules, common pitfalls and the task router, copied from SKILL.md by section)
 and one line per reference (its title, its key call from references/_keycalls.yaml, a link), not the references
 themselves. Everything comes from the parsed model; nothing here reads Markdown.
 """
@@ -17,7 +17,7 @@ from .rules import problem
 
 MAX_BYTES = 32 * 1024
 KEYCALLS_FILE = "references/_keycalls.yaml"
-SKILL_SECTIONS = ("Procedure", "Critical rules", "Silent traps", "Tasks")
+SKILL_SECTIONS = ("Procedure", "Critical rules", "Common pitfalls", "Tasks")
 """SKILL.md sections copied whole, in this order (a missing one is left out; tests/test_digest.py wants all)."""
 
 
