@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import shutil
 import signal
 import sys
 import threading
@@ -77,9 +78,12 @@ def test_mutant_fails_its_scenario_only() -> None:
 def test_time_limit_kills_the_agent_and_its_children() -> None:
     runs = run("hang", pattern="tally", timeout=2.0, keep=True)
     hung = runs["tally"]
-    assert hung.timed_out and hung.agent_seconds < 30 and not hung.passed
-    child = int((Path(hung.workspace).parent / "child.pid").read_text())
-    assert not _alive(child)
+    run_dir = Path(hung.workspace).parent
+    try:
+        assert hung.timed_out and hung.agent_seconds < 30 and not hung.passed
+        assert not _alive(int((run_dir / "child.pid").read_text()))
+    finally:
+        shutil.rmtree(run_dir.parent)  # kept (keep=True) to read child.pid
 
 
 def test_workspace_gets_the_skill_where_agents_look(tmp_path: Path) -> None:
