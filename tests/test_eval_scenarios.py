@@ -3,7 +3,7 @@ its untouched starter fails every one of them, and every mutant in mutants.yaml 
 
 Each check is one ``python -m pytest evals/<scenario>/acceptance --workdir <copy> --db <db>`` run in a
 temporary copy (nothing is written into the repository). The runs the selected tests need are started
-together in a thread pool (EVALS_JOBS, default 2 per core) and each test waits for its own.
+together in a thread pool (EVALS_JOBS, default 3 per core) and each test waits for its own.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ SCENARIOS = sorted(p.parent.name for p in EVALS.glob("*/prompt.md"))
 RUN_TIMEOUT = 240.0  # seconds per acceptance run; a hang fails that run, not the session
 PG_ENV = "DBOS_TEST_POSTGRES_URL"
 MUTANT_KEYS = {"name", "why", "file", "old", "new"}
+OPTIONAL_MUTANT_KEYS = {"fails"}  # the acceptance test it fails: `make test` runs only that one (faster)
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class Mutant:
     file: str
     old: str
     new: str
+    fails: str = ""
 
 
 @dataclass(frozen=True)
@@ -71,10 +73,14 @@ def load_mutants(scenario: str) -> list[Mutant]:
         raise ValueError(f"{path}: expected a non-empty list of mutants")
     mutants = []
     for index, entry in enumerate(data):
-        if not isinstance(entry, dict) or set(entry) != MUTANT_KEYS:
-            raise ValueError(f"{path}: mutant {index}: expected exactly the keys {sorted(MUTANT_KEYS)}")
-        mutants.append(Mutant(**{key: str(entry[key]) for key in MUTANT_KEYS}))
+        if not isinstance(entry, dict) or not MUTANT_KEYS <= set(entry) <= MUTANT_KEYS | OPTIONAL_MUTANT_KEYS:
+            raise ValueError(f"{path}: mutant {index}: expected the keys {sorted(MUTANT_KEYS)} (and optionally fails)")
+        mutants.append(Mutant(**{key: str(value) for key, value in entry.items()}))
     return mutants
+
+
+def _mutant(job: Job) -> Mutant:
+    return next(m for m in load_mutants(job.scenario) if m.name == job.variant.removeprefix("mutant:"))
 
 
 def prepare(job: Job, dest: Path) -> Path:
@@ -83,7 +89,7 @@ def prepare(job: Job, dest: Path) -> Path:
     source = EVALS / job.scenario / ("starter" if job.variant == "starter" else "solution")
     shutil.copytree(source, work, ignore=shutil.ignore_patterns("__pycache__", ".gitkeep"))
     if job.variant.startswith("mutant:"):
-        mutant = next(m for m in load_mutants(job.scenario) if m.name == job.variant.removeprefix("mutant:"))
+        mutant = _mutant(job)
         target = work / mutant.file
         text = target.read_text()
         assert text.count(mutant.old) == 1, f"{job.scenario} mutant {mutant.name}: `old` must occur exactly once"
@@ -126,6 +132,9 @@ def run_job(job: Job) -> RunResult:
         ]
         if job.variant.startswith("mutant:"):
             args.append("-x")  # one failing test is all a mutant needs
+            mutant = _mutant(job)
+            if mutant.fails:
+                args += ["-k", mutant.fails]
         env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1"}
         env.pop("DBOS_SYSTEM_DATABASE_URL", None)
         start = time.monotonic()
@@ -150,7 +159,7 @@ def _job_for(item: pytest.Item) -> list[Job]:
     if name == "test_starter_fails_every_test":
         return [Job(scenario, "starter", "sqlite"), Job(scenario, "solution", "sqlite")]
     if name == "test_mutant_fails":
-        return [Job(scenario, f"mutant:{params['mutant']}", "sqlite")]
+        return [Job(scenario, f"mutant:{params['mutant']}", "sqlite"), Job(scenario, "solution", "sqlite")]
     return []
 
 
@@ -160,7 +169,7 @@ def eval_runs(request: pytest.FixtureRequest) -> Iterator[dict[Job, Future[RunRe
     jobs = {job: None for item in request.session.items for job in _job_for(item)}
     if not os.environ.get(PG_ENV):
         jobs = {job: None for job in jobs if job.db != "postgres"}
-    workers = int(os.environ.get("EVALS_JOBS", 2 * (os.cpu_count() or 1)))
+    workers = int(os.environ.get("EVALS_JOBS", 3 * (os.cpu_count() or 1)))  # runs mostly wait
     start = time.monotonic()
     with ThreadPoolExecutor(max_workers=workers) as pool:
         # Slow PostgreSQL runs first, so the pool ends with short runs.
@@ -198,6 +207,8 @@ def test_layout_and_lint(scenario: str) -> None:
         text = (root / "solution" / mutant.file).read_text()
         assert text.count(mutant.old) == 1, f"mutant {mutant.name}: `old` occurs {text.count(mutant.old)} times"
         assert mutant.old != mutant.new and mutant.why.strip(), f"mutant {mutant.name}: no change or no why"
+        tests = "".join(p.read_text() for p in (root / "acceptance").glob("test_*.py"))
+        assert not mutant.fails or f"def {mutant.fails}(" in tests, f"mutant {mutant.name}: no test {mutant.fails}"
 
 
 @pytest.mark.parametrize("db", ["sqlite", "postgres"])
@@ -228,7 +239,10 @@ MUTANTS = [(s, m.name) for s in SCENARIOS for m in load_mutants(s)]
 
 @pytest.mark.parametrize(("scenario", "mutant"), MUTANTS, ids=[f"{s}-{m}" for s, m in MUTANTS])
 def test_mutant_fails(scenario: str, mutant: str, eval_runs: dict[Job, Future[RunResult]]) -> None:
+    tests = set(_result(eval_runs, Job(scenario, "solution", "sqlite")).outcomes)
     result = _result(eval_runs, Job(scenario, f"mutant:{mutant}", "sqlite"))
-    failed = sorted(name for name, o in result.outcomes.items() if o in ("failed", "error"))
-    assert failed, f"mutant {mutant} passes every acceptance test: {result.report()}"
+    failed = sorted(name for name, o in result.outcomes.items() if o in ("failed", "error") and name in tests)
+    assert failed, f"mutant {mutant} fails none of the acceptance tests {sorted(tests)}: {result.report()}"
+    expected = next(m for m in load_mutants(scenario) if m.name == mutant).fails
+    assert not expected or failed == [expected], f"mutant {mutant} should fail {expected}, failed {failed}"
     print(f"{scenario} mutant {mutant} fails {failed}")

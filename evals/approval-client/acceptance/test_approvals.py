@@ -55,10 +55,8 @@ def test_approve_and_reject_from_another_process(database_url, load, procs):
 def test_no_decision_in_time_expires(database_url, load, procs):
     client_mod = load("approval_client")
     worker = procs.spawn("worker", ["approvals.py"], env={**VERSION, "APPROVAL_TIMEOUT_SEC": "1"})
-    started = time.monotonic()
     workflow_id = _submit(client_mod, procs, database_url, "exp-3", worker)
-    assert _result(database_url, workflow_id, procs) == "expired"
-    assert time.monotonic() - started < 10
+    assert _result(database_url, workflow_id, procs) == "expired"  # within _result's wait, not a day later
 
 
 def test_decision_sent_while_worker_is_down_counts_after_restart(database_url, load, procs):
