@@ -34,7 +34,10 @@ def postgres_server_url() -> str:
     url = os.environ.get(PG_SERVER_ENV)
     if url:
         return url
-    message = f"PostgreSQL not configured: set {PG_SERVER_ENV} (a server URL like postgresql://postgres@127.0.0.1:5432/postgres)"
+    message = (
+        f"PostgreSQL not configured: set {PG_SERVER_ENV} (a server URL like "
+        "postgresql://postgres:postgres@localhost:5432/postgres, or postgresql://postgres@/postgres?host=/var/run/postgresql)"
+    )
     if os.environ.get(REQUIRE_PG_ENV) == "1":
         pytest.fail(f"{message}; {REQUIRE_PG_ENV}=1 requires it", pytrace=False)
     pytest.skip(message)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections import Counter
 from pathlib import Path
@@ -81,8 +82,15 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
             yellow=True,
             bold=True,
         )
-    for line in config.stash.get(README_REPORT, []):
+    readmes = config.stash.get(README_REPORT, [])
+    for line in readmes:
         terminalreporter.write_line(f"readme: {line}")
+    if readmes:
+        counts = [re.search(r": (\d+) of (\d+) shell blocks run", line) for line in readmes]
+        ran, total = (sum(int(m.group(i)) for m in counts if m) for i in (1, 2))
+        terminalreporter.write_line(
+            f"readme: {ran} of {total} shell blocks run in {len(readmes)} README files (others listed above, with why)"
+        )
     cases = config.stash.get(FUZZ_CASES, None)
     if cases:
         detail = ", ".join(f"{name} {count}" for name, count in sorted(cases.items()))

@@ -1,7 +1,7 @@
 """Throughput of the ingestion fleet, in documents per second. A benchmark, not a test: it asserts
 nothing about time. Each run uses a fresh database on the PostgreSQL server.
 
-    python examples/doc_ingestion/bench.py --server postgresql://postgres@127.0.0.1:5432/postgres
+    python examples/doc_ingestion/bench.py --server postgresql://postgres:postgres@localhost:5432/postgres
     python examples/doc_ingestion/bench.py --workers 1,2,4 --jobs 500 --global-concurrency 12 --rate-limit 1000
 """
 
