@@ -512,13 +512,16 @@ _SCALAR_FIELDS = frozenset(
     | {"is_async", "conversion", "rest", "lineno", "col_offset", "end_lineno", "end_col_offset"}
 )
 _NOT_WALKED = frozenset({ast.Name, ast.Constant, str, type(None)})  # nothing below them matters
-_PLANS: dict[type, tuple[Handler | None, tuple[str, ...]]] = {}
+_Plans = dict[type, tuple["Handler | None", tuple[str, ...]]]
+_PLANS: _Plans = {}
+_PLANS_NO_ATTRIBUTE: _Plans = {}  # for sources that never mention sql_session: Attribute needs no handler
 
 
-def _plan(cls: type) -> tuple[Handler | None, tuple[str, ...]]:
+def _plan(cls: type, plans: _Plans) -> tuple[Handler | None, tuple[str, ...]]:
     """How to walk a node class: its handler, and its node fields last to first (the stack reverses them)."""
     fields = () if cls is ast.Constant else getattr(cls, "_fields", ())
-    plan = _PLANS[cls] = (_HANDLERS.get(cls), tuple(reversed([f for f in fields if f not in _SCALAR_FIELDS])))
+    handler = None if plans is _PLANS_NO_ATTRIBUTE and cls is ast.Attribute else _HANDLERS.get(cls)
+    plan = plans[cls] = (handler, tuple(reversed([f for f in fields if f not in _SCALAR_FIELDS])))
     return plan
 
 
@@ -531,6 +534,7 @@ class _Checker:
     def __init__(self, tree: ast.Module, path: str, source: str) -> None:
         self.path = path
         self.is_test = is_test_file(path)
+        self.sql_session = "sql_session" in source
         self.root = _Frame("module", id(tree), node=tree, import_time=True)
         self.aliases: dict[str, str] = {}
         self.findings: list[Finding] = []
@@ -558,7 +562,8 @@ class _Checker:
     # ---- driver
     def run(self, tree: ast.Module) -> None:
         self.pending.append((list(tree.body), self.root))
-        plans, skip = _PLANS, _NOT_WALKED
+        plans = _PLANS if self.sql_session else _PLANS_NO_ATTRIBUTE
+        skip = _NOT_WALKED
         index = 0
         while index < len(self.pending):
             body, frame = self.pending[index]
@@ -569,7 +574,7 @@ class _Checker:
             while stack:
                 node = stack.pop()
                 cls = type(node)
-                handler, fields = plans.get(cls) or _plan(cls)
+                handler, fields = plans.get(cls) or _plan(cls, plans)
                 if handler is not None and handler(self, node, frame):
                     continue
                 for name in fields:

@@ -356,3 +356,15 @@ def test_never_imports_dbos() -> None:
     assert proc.returncode == 0, proc.stderr
     imports = re.findall(r"^(?:import|from) (\S+)", LINTER.read_text(), flags=re.MULTILINE)
     assert set(imports) <= set(sys.stdlib_module_names) | {"__future__", "collections.abc"}
+
+
+def test_corpus_judgement_table_is_well_formed() -> None:
+    """bench/lint_corpus.py's table: `tests/<file>.py:<line>:<id>  # reason`, known ids, no duplicates."""
+    rows = [line.split("#", 1) for line in (ROOT / "bench" / "lint_corpus_judged.txt").read_text().splitlines()]
+    keys = [key.strip() for key, *_ in rows if key.strip()]
+    assert keys and len(keys) == len(set(keys))
+    for key, *reason in rows:
+        if key.strip():
+            path, line, rule_id = key.strip().split(":")
+            assert path.startswith("tests/") and path.endswith(".py") and int(line) > 0, key
+            assert rule_id in dbos_lint.RULES and reason and reason[0].strip(), key
