@@ -114,3 +114,22 @@ def test_the_checker_benchmark_prints_progress(capsys: pytest.CaptureFixture[str
     lines = capsys.readouterr().err.splitlines()
     assert lines[0] == "  naive skill examples: 2/40" and lines[-1] == "  naive skill examples: 40/40"
     assert len(lines) == 20
+
+
+def test_a_test_run_that_writes_into_a_clean_tree_fails(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest((REPO / "conftest.py").read_text())
+    pytester.makepyfile(test_writes="def test_it():\n    open('stray_effects.jsonl', 'w').close()\n")
+    (pytester.path / ".gitignore").write_text("__pycache__/\nrunpytest-*\nstdout\nstderr\n")  # pytester's own files
+    for command in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "initial"]):
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *command], check=True)
+    assert subprocess.run(["git", "status", "--porcelain"], capture_output=True, text=True).stdout == ""
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(
+        ["*changed the work tree (FAILED: the tree was clean before)*", "?? stray_effects.jsonl"]
+    )
+    (pytester.path / "stray_effects.jsonl").unlink()
+    (pytester.path / "already_dirty.txt").write_text("")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.OK
+    result.stdout.fnmatch_lines(["*the tree was already dirty, so only a warning*"])

@@ -16,7 +16,7 @@ import ingest_app
 import ingest_producer
 import pytest
 import sqlalchemy as sa
-from dbos import DBOSClient
+from dbos import DBOSClient, WorkflowStatus
 from example_harness import PYTHON, Processes, drop_database
 from ingest_fleet import (
     APP_DIR,
@@ -75,7 +75,13 @@ def test_fleet_survives_a_killed_worker(pg_url: str, engine: sa.Engine, procs: P
         workers["worker-1"] = start_worker(procs, pg_url, "worker-1", LIMITS, tmp_path)  # same executor ID
 
         finished = wait_all_stored(procs, engine, JOBS, watch=list(workers.values()))
-        statuses = client.list_workflows(queue_name=QUEUE_NAME, load_input=False, load_output=False)
+
+        # The document rows commit with the transaction step; the workflow records SUCCESS just after.
+        def all_finished() -> list[WorkflowStatus] | None:
+            found = client.list_workflows(queue_name=QUEUE_NAME, load_input=False, load_output=False)
+            return found if all(s.status in ("SUCCESS", "ERROR") for s in found) else None
+
+        statuses = procs.wait_until("every workflow to finish", all_finished, timeout=60, watch=list(workers.values()))
     finally:
         client.destroy()
 
