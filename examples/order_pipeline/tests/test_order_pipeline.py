@@ -4,12 +4,16 @@ a step is half-way through. Side effects are counted in the effects log the step
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from example_harness import PYTHON, Proc, Processes, free_port
 
 APP_DIR = Path(__file__).resolve().parents[1]
@@ -168,3 +172,20 @@ def test_out_of_stock_is_compensated_and_key_reuse_is_refused(
     assert sum(service.count(order_id).values()) == 6
     assert httpx.get(f"{url}/orders/order-unknown", timeout=10).status_code == 404
     procs.stop(server)
+
+
+def test_stops_at_once_with_a_checkout_in_flight(procs: Processes, tmp_path: Path) -> None:
+    """SIGTERM (or Ctrl-C) ends the server within seconds even while a step is busy: the checkout is durable
+    and the next start resumes it. SQLite suffices: this is about the process, not the database."""
+    service = OrderService(procs, None, tmp_path)
+    service.hold_dir.mkdir()
+    (service.hold_dir / "reserve_inventory").touch()
+    server, url = service.start()
+    order_id = post_order(url, "slow-1", ORDER).json()["order_id"]
+    procs.wait_until("the reservation to start", lambda: service.count(order_id)["reserve:start"] == 1, watch=[server])
+    os.killpg(server.pid, signal.SIGTERM)
+    try:
+        server.popen.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"the server still runs 10 s after SIGTERM with a checkout in flight\n{server.tail()}")
+    assert "Application shutdown complete" in server.tail()
