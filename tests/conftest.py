@@ -66,6 +66,15 @@ def readme_report(request: pytest.FixtureRequest) -> list[str]:
     return request.config.stash.setdefault(README_REPORT, [])
 
 
+EVALS_REPORT = pytest.StashKey[list[str]]()
+
+
+@pytest.fixture(scope="session")
+def evals_report(request: pytest.FixtureRequest) -> list[str]:
+    """Lines tests/test_eval_scenarios.py prints in the terminal summary (runs, wall time)."""
+    return request.config.stash.setdefault(EVALS_REPORT, [])
+
+
 ASKILL_NOT_RUN = pytest.StashKey[bool]()
 
 
@@ -91,6 +100,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
         terminalreporter.write_line(
             f"readme: {ran} of {total} shell blocks run in {len(readmes)} README files (others listed above, with why)"
         )
+    for line in config.stash.get(EVALS_REPORT, []):
+        terminalreporter.write_line(f"evals: {line}")
     cases = config.stash.get(FUZZ_CASES, None)
     if cases:
         detail = ", ".join(f"{name} {count}" for name, count in sorted(cases.items()))

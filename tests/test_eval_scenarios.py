@@ -164,7 +164,7 @@ def _job_for(item: pytest.Item) -> list[Job]:
 
 
 @pytest.fixture(scope="session")
-def eval_runs(request: pytest.FixtureRequest) -> Iterator[dict[Job, Future[RunResult]]]:
+def eval_runs(request: pytest.FixtureRequest, evals_report: list[str]) -> Iterator[dict[Job, Future[RunResult]]]:
     """Start every acceptance run the selected tests need, in parallel; tests wait on their futures."""
     jobs = {job: None for item in request.session.items for job in _job_for(item)}
     if not os.environ.get(PG_ENV):
@@ -176,11 +176,10 @@ def eval_runs(request: pytest.FixtureRequest) -> Iterator[dict[Job, Future[RunRe
         ordered = sorted(jobs, key=lambda j: (j.db != "postgres", j.variant != "solution"))
         futures = {job: pool.submit(run_job, job) for job in ordered}
         yield futures
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None and jobs:
+    if jobs:
         busy = sum(f.result().seconds for f in futures.values() if f.done() and not f.exception())
-        reporter.write_line(
-            f"\nevals: {len(jobs)} acceptance runs of {len(SCENARIOS)} scenarios, {workers} at a time: "
+        evals_report.append(
+            f"{len(jobs)} acceptance runs of {len(SCENARIOS)} scenarios, {workers} at a time: "
             f"{time.monotonic() - start:.1f}s wall, {busy:.1f}s of runs"
         )
 
