@@ -117,7 +117,11 @@ def _one_interrupt() -> Iterator[None]:
         yield
         return
 
+    interrupted = False
+
     def interrupt(signum: int, frame: FrameType | None) -> None:
+        nonlocal interrupted
+        interrupted = True
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         raise KeyboardInterrupt
 
@@ -125,7 +129,10 @@ def _one_interrupt() -> Iterator[None]:
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        # After an interrupt, stay deaf to Ctrl-C until exit: a second one landing after a quick cleanup would
+        # otherwise raise past the CLI and kill the process by SIGINT instead of exiting 130.
+        if not interrupted:
+            signal.signal(signal.SIGINT, previous)
 
 
 def check(
