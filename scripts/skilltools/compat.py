@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 
-from .model import Document, Problem, Skill
+from .model import Document, Problem, Reference, Skill
 from .rules import problem
 
 if TYPE_CHECKING:
@@ -56,15 +56,17 @@ class Evidence:
         verdicts = self.files.get(path)
         if not verdicts:
             return None
-        ordered = sorted(self.versions, key=Version, reverse=True)
+        lowest = self.floor(lambda version: verdicts.get(version, FileVerdict(False)).passed)
+        return None if lowest is None else f">={short(lowest)},<{Version(self.newest).major + 1}"
+
+    def floor(self, passed: Callable[[str], bool]) -> str | None:
+        """Oldest release of the unbroken run of passing releases that ends at the newest one (None: it fails)."""
         lowest = None
-        for version in ordered:
-            if not verdicts.get(version, FileVerdict(False)).passed:
+        for version in sorted(self.versions, key=Version, reverse=True):
+            if not passed(version):
                 break
             lowest = version
-        if lowest is None:
-            return None
-        return f">={short(lowest)},<{Version(self.newest).major + 1}"
+        return lowest
 
 
 def before_range(info_settings: Mapping[str, str]) -> SpecifierSet | None:
@@ -89,18 +91,19 @@ def examples_digest(doc: Document) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def _verdicts_json(verdicts: Mapping[str, FileVerdict]) -> dict[str, dict[str, Any]]:
+    return {v: {"passed": d.passed, "first_failure": d.first_failure} for v, d in verdicts.items()}
+
+
 def to_json(matrix: Matrix, skill: Skill, previous: Evidence | None = None) -> str:
     """The matrix as docs/compat.json; with `previous`, files this run did not measure keep their evidence."""
-    files = {
-        p: {v: {"passed": d.passed, "first_failure": d.first_failure} for v, d in vs.items()}
-        for p, vs in matrix.verdicts.items()
-    }
+    files = {path: _verdicts_json(verdicts) for path, verdicts in matrix.verdicts.items()}
     blocks = dict(matrix.blocks)
     digests = {doc.path: examples_digest(doc) for doc in skill.documents if doc.path in files}
     if previous is not None:
         for path, verdicts in previous.files.items():
             if path not in files:
-                files[path] = {v: {"passed": d.passed, "first_failure": d.first_failure} for v, d in verdicts.items()}
+                files[path] = _verdicts_json(verdicts)
                 digests[path] = previous.sources.get(path, "")
         blocks = {**{k: v for k, v in previous.blocks.items() if k.split(":")[0] not in matrix.verdicts}, **blocks}
     data: dict[str, Any] = {
@@ -183,16 +186,14 @@ def _cell(text: str, path: str) -> str:
     return text if len(text) <= 90 else text[:87] + "..."
 
 
-def check_ranges(skill: Skill) -> list[Problem]:
-    """Every reference's `dbos:` range against docs/compat.json (nothing to check when there is none yet)."""
+def check_evidence(skill: Skill) -> list[Problem]:
+    """Every reference against docs/compat.json (nothing to check before the matrix has been recorded): its
+    `dbos:` range (SKL508), evidence measured on other examples (SKL509) and its "since X.Y" notes (SKL510)."""
     evidence = load(skill.root)
     if evidence is None:
         return []
     problems = []
     for ref in skill.references:
-        claimed = (ref.doc.frontmatter or {}).get("dbos")
-        if not isinstance(claimed, str):
-            continue  # a missing or non-string range is the schema's problem
         measured = evidence.sources.get(ref.path)
         if measured is not None and measured != examples_digest(ref.doc):
             line = ref.doc.key_lines.get("dbos", 1)
@@ -201,48 +202,43 @@ def check_ranges(skill: Skill) -> list[Problem]:
             )
             problems.append(problem("SKL509", ref.path, line, detail=why))
             continue
-        wrong = range_problem(evidence, ref.path, claimed)
-        if wrong is not None:
-            problems.append(problem("SKL508", ref.path, ref.doc.key_lines.get("dbos", 1), detail=wrong))
+        problems += _check_range(evidence, ref) + _check_since(evidence, ref)
     return problems
 
 
+def _check_range(evidence: Evidence, ref: Reference) -> list[Problem]:
+    claimed = (ref.doc.frontmatter or {}).get("dbos")
+    if not isinstance(claimed, str):
+        return []  # a missing or non-string range is the schema's problem
+    wrong = range_problem(evidence, ref.path, claimed)
+    return [] if wrong is None else [problem("SKL508", ref.path, ref.doc.key_lines.get("dbos", 1), detail=wrong)]
+
+
 def block_floor(evidence: Evidence, where: str) -> str | None:
-    """Oldest release of the unbroken passing run that ends at the newest one, for one `path:line` program."""
+    """`Evidence.floor` of one `path:line` program (None when it was not measured)."""
     failing = evidence.blocks.get(where)
     if failing is None:
         return None
-    lowest = None
-    for version in sorted(evidence.versions, key=Version, reverse=True):
-        if failing.get(version, ["not run"]):
-            break
-        lowest = version
-    return lowest
+    return evidence.floor(lambda version: not failing.get(version, ["not run"]))
 
 
-def check_since(skill: Skill) -> list[Problem]:
+def _check_since(evidence: Evidence, ref: Reference) -> list[Problem]:
     """A block that needs a newer release than the oldest its file's other blocks run on says "since X.Y" in the
     paragraph just before it (its label line), so a reader on an older release knows which block to skip."""
-    evidence = load(skill.root)
-    if evidence is None:
+    floors = {p.line: block_floor(evidence, f"{p.path}:{p.line}") for p in ref.doc.programs}
+    known = [Version(v) for v in floors.values() if v is not None]
+    if not known:
         return []
+    oldest = min(known)
     problems = []
-    for ref in skill.references:
-        if evidence.sources.get(ref.path) not in (None, examples_digest(ref.doc)):
-            continue  # stale evidence is SKL509's problem
-        floors = {p.line: block_floor(evidence, f"{p.path}:{p.line}") for p in ref.doc.programs}
-        known = [Version(v) for v in floors.values() if v is not None]
-        if not known:
+    for line, floor in sorted(floors.items()):
+        if floor is None or Version(floor) == oldest:
             continue
-        oldest = min(known)
-        for line, floor in sorted(floors.items()):
-            if floor is None or Version(floor) == oldest:
-                continue
-            before = [text for at, text in ref.doc.paragraphs if at < line]
-            wanted = f"since {short(floor)}"
-            if not before or wanted not in before[-1]:
-                why = f"this block needs dbos {short(floor)}, the others run on {oldest}: say {wanted!r} in its label"
-                problems.append(problem("SKL510", ref.path, line, detail=why))
+        before = [text for at, text in ref.doc.paragraphs if at < line]
+        wanted = f"since {short(floor)}"
+        if not before or wanted not in before[-1]:
+            why = f"this block needs dbos {short(floor)}, the others run on {oldest}: say {wanted!r} in its label"
+            problems.append(problem("SKL510", ref.path, line, detail=why))
     return problems
 
 

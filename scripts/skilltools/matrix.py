@@ -16,6 +16,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,9 +68,6 @@ class Matrix:
     blocks: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     """`path:line` → version → failing databases (empty list: passed everywhere it ran)."""
 
-    def passing(self, path: str) -> list[str]:
-        return [v for v in self.versions if self.verdicts.get(path, {}).get(v, FileVerdict(False)).passed]
-
 
 def rejudge(result: dict[str, Any], version: str, before: SpecifierSet | None) -> BlockResult:
     """The checker's judgement, except that a `before=` block must simply run on releases in its range."""
@@ -91,8 +89,6 @@ def run_version(
     pattern: str | None = None,
 ) -> VersionRun:
     """Install (once) and run every example under `version`; never raises for a broken release."""
-    import time
-
     started = time.monotonic()
     try:
         env = ensure_venv(root, version, log=log)
@@ -137,9 +133,8 @@ def build(skill: Skill, runs: Iterable[VersionRun], databases: Sequence[str], pa
         matrix.blocks[where] = {}
         for run in runs:
             if run.error is None:
-                failing = [r.database for r in run.results if (r.path, r.line) == (program.path, program.line)]
-                ok = [r for r in run.results if (r.path, r.line) == (program.path, program.line) and r.passed]
-                matrix.blocks[where][run.version] = sorted(set(failing) - {r.database for r in ok})
+                mine = (r for r in run.results if (r.path, r.line) == (program.path, program.line))
+                matrix.blocks[where][run.version] = sorted(r.database for r in mine if not r.passed)
     return matrix
 
 

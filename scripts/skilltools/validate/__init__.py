@@ -25,7 +25,7 @@ def validate(skill: Skill, profile: Profile = "house") -> list[Problem]:
     problems = [*skill.problems, *check_skill_md(skill)]
     if profile == "house":
         problems += check_manifest(skill) + check_index(skill) + check_links(skill)
-        problems += check_askill(skill) + compat.check_ranges(skill) + compat.check_since(skill)
+        problems += check_askill(skill) + compat.check_evidence(skill)
         for ref in skill.references:
             problems += check_reference(skill, ref)
         for doc in skill.documents:
