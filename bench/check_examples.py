@@ -7,7 +7,7 @@ cpu/blk is the CPU the checker's whole process tree spent per block: unlike wall
 other work shares the machine. Prints figures to stdout and progress to stderr; asserts nothing (speed goals
 live here, not in timed tests).
 
-    .venv/bin/python bench/check_examples.py [-k PATTERN] [--limit N] [--jobs N] [--minimal N]
+    .venv/bin/python bench/check_examples.py [-k PATTERN] [--limit N] [--jobs N] [--no-gate] [--minimal N]
 """
 
 from __future__ import annotations
@@ -72,14 +72,14 @@ def cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def checker(skill_root: Path, programs: list[Program], jobs: int, label: str) -> tuple[float, float, int]:
+def checker(skill_root: Path, programs: list[Program], jobs: int, gate: bool, label: str) -> tuple[float, float, int]:
     """(wall seconds, CPU seconds, failures)."""
     skill = load_skill(skill_root)
     started, cpu = time.perf_counter(), cpu_seconds()
     outcomes = examples.check(
         skill,
         programs,
-        examples.Settings(databases=("sqlite",), jobs=jobs),
+        examples.Settings(databases=("sqlite",), jobs=jobs, gate=gate),
         progress=lambda done, total, _outcome: progress(f"checker {label}", done, total),
     ).outcomes
     return time.perf_counter() - started, cpu_seconds() - cpu, sum(not o.passed for o in outcomes)
@@ -103,6 +103,7 @@ def main() -> int:
     parser.add_argument("-k", dest="pattern", help="only programs whose path:line or stem contains this")
     parser.add_argument("--limit", type=int, default=0, help="at most N programs from the skill (0: all)")
     parser.add_argument("--jobs", type=int, default=examples.Settings().jobs)
+    parser.add_argument("--no-gate", action="store_true", help="start runs regardless of CPU load (the old way)")
     parser.add_argument("--minimal", type=int, default=12, help="also time N minimal DBOS programs (0: skip)")
     parser.add_argument("--no-naive", action="store_true", help="skip the slow naive half")
     parser.add_argument("--root", type=Path, default=Path(__file__).resolve().parent.parent)
@@ -111,7 +112,9 @@ def main() -> int:
     programs = examples.plan(load_skill(args.root), args.pattern)
     if args.limit:
         programs = programs[: args.limit]
-    print(f"machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}; checker jobs: {args.jobs}; sqlite")
+    gate = "off" if args.no_gate else "on"
+    load = os.getloadavg()[0]
+    print(f"machine: {os.cpu_count()} cores, load {load:.1f}; checker jobs: {args.jobs}, CPU gate {gate}; sqlite")
     print(
         f"{'set':<22} {'blocks':>6} {'checker':>10} {'chk/blk':>10} {'cpu/blk':>10} "
         f"{'naive':>10} {'naive/blk':>10} {'speedup':>7}"
@@ -120,7 +123,7 @@ def main() -> int:
         if not chosen:
             continue
         naive_s, naive_failed = (0.0, 0) if args.no_naive else naive(chosen, name)
-        checker_s, cpu_s, checker_failed = checker(args.root, chosen, args.jobs, name)
+        checker_s, cpu_s, checker_failed = checker(args.root, chosen, args.jobs, not args.no_gate, name)
         print(row(name, len(chosen), naive_s, checker_s, cpu_s))
         print(f"  (failures: checker {checker_failed}; naive non-zero exits on unannotated blocks: {naive_failed})")
     print(f"load at the end: {os.getloadavg()[0]:.1f} (other work on the machine inflates wall times, not cpu/blk)")

@@ -125,7 +125,12 @@ def make_parser() -> argparse.ArgumentParser:
         "--jobs",
         type=int,
         default=examples.Settings().jobs,
-        help="parallel runs (default: 4 x cores; runs mostly wait)",
+        help="runs in flight at most (default: 8 x cores; runs mostly wait)",
+    )
+    p.add_argument(
+        "--no-gate",
+        action="store_true",
+        help="start runs regardless of CPU load (default: the next run starts when a core is free)",
     )
     p.add_argument("--cold", action="store_true", help="start a fresh interpreter per run instead of the warm pool")
     p.add_argument("--no-isolate-network", action="store_true", help="let examples reach the network")
@@ -212,6 +217,7 @@ def cmd_check_examples(args: argparse.Namespace) -> int:
     settings = examples.Settings(
         databases=databases,
         jobs=args.jobs,
+        gate=not args.no_gate,
         warm=not args.cold,
         isolate_network=not args.no_isolate_network,
         postgres_url=args.postgres_url,

@@ -21,6 +21,7 @@ from pathlib import Path
 from types import FrameType
 
 from . import owners
+from .admission import OPEN, CpuGate
 from .executor import ColdExecutor, Executor, WarmExecutor, base_env, network_isolation_available, runner_command
 from .judge import Outcome, judge, lint_verdict, load_linter
 from .model import Program, Skill
@@ -58,7 +59,10 @@ def plan(skill: Skill, pattern: str | None = None) -> list[Program]:
 @dataclass(frozen=True)
 class Settings:
     databases: Sequence[str] = ("sqlite",)
-    jobs: int = max(4, (os.cpu_count() or 1) * 4)
+    jobs: int = max(8, (os.cpu_count() or 1) * 8)
+    """Runs in flight at most; most of a run is waiting, and the CPU gate decides when the next one starts."""
+    gate: bool = True
+    """Start a run only when a core is free (admission.py); off: `jobs` alone limits."""
     warm: bool = True
     isolate_network: bool = True
     postgres_url: str | None = None
@@ -172,6 +176,7 @@ def _check(
     if settings.keep:
         notes.append(f"kept every run's folder (script, output, result) under {session}")
     pool = ThreadPoolExecutor(max_workers=max(1, settings.jobs))
+    gate = CpuGate() if settings.gate else OPEN
 
     def run_one(item: tuple[Program, str]) -> Outcome:
         program, db = item
@@ -188,6 +193,7 @@ def _check(
                 assert server is not None
                 db_name = server.new_database(program.source)
                 request.env["DBOS_SYSTEM_DATABASE_URL"] = server.url_for(db_name)
+            gate.wait()
             result = executor.run(request)
             shown = map_output(result.output, request.script, program.md_line, program.path, result.dropped)
             outcome = judge(program, db, result, lint_problems[program], shown)
