@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from skilltools import examples, load_skill
+from skilltools import examples, load_skill, schedule
 from skilltools.model import CodeBlock, Program
 
 MINIMAL = """import os
@@ -110,11 +110,14 @@ def main() -> int:
     args = parser.parse_args()
 
     programs = examples.plan(load_skill(args.root), args.pattern)
+    remembered = schedule.load(examples.Settings().durations_file)
     if args.limit:
         programs = programs[: args.limit]
     gate = "off" if args.no_gate else "on"
     load = os.getloadavg()[0]
     print(f"machine: {os.cpu_count()} cores, load {load:.1f}; checker jobs: {args.jobs}, CPU gate {gate}; sqlite")
+    known = sum(schedule.run_key(p.source, "sqlite") in remembered for p in programs)
+    print(f"start order: longest first, {known} of {len(programs)} skill programs have a remembered duration")
     print(
         f"{'set':<22} {'blocks':>6} {'checker':>10} {'chk/blk':>10} {'cpu/blk':>10} "
         f"{'naive':>10} {'naive/blk':>10} {'speedup':>7}"

@@ -16,11 +16,11 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 
-from . import owners
+from . import owners, schedule
 from .admission import OPEN, CpuGate
 from .executor import ColdExecutor, Executor, WarmExecutor, base_env, network_isolation_available, runner_command
 from .judge import Outcome, judge, lint_verdict, load_linter
@@ -69,6 +69,8 @@ class Settings:
     postgres_prefix: str | None = None
     """Name prefix of every database this check creates (default: names the owning process, see owners.py)."""
     keep: bool = False
+    durations_file: Path | None = field(default_factory=schedule.default_path)
+    """Where run durations are remembered, to start the longest runs first next time (None: plan order)."""
 
 
 @dataclass(frozen=True)
@@ -218,8 +220,11 @@ def _check(
                 notes.append("PostgreSQL URL uses TCP, so examples ran WITH network access; use ?host=/socket-dir")
         template = SqliteTemplate(session) if "sqlite" in settings.databases else None
         executor = WarmExecutor(isolate) if settings.warm else ColdExecutor(isolate)
-        futures = [pool.submit(run_one, item) for item in runs]
-        outcomes = [future.result() for future in futures]
+        keys = [schedule.run_key(program.source, db) for program, db in runs]
+        order = schedule.longest_first(keys, schedule.load(settings.durations_file))
+        futures = {index: pool.submit(run_one, runs[index]) for index in order}
+        outcomes = [futures[index].result() for index in range(len(runs))]
+        schedule.save(settings.durations_file, {key: o.duration for key, o in zip(keys, outcomes, strict=True)})
     except BaseException as error:
         with lock:
             stopped, finished = sorted(running), len(done)
