@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from skilltools import error_index, load_skill
 from skilltools.examples import Program
 from skilltools.judge import judge
 from skilltools.model import CodeBlock
@@ -104,3 +107,49 @@ def test_protocol_round_trips() -> None:
 
 def test_stdout_without_final_newline_does_not_glue_stderr_to_it() -> None:
     assert RunResult(exit_code=0, stdout="partial", stderr="Traceback").output == "partial\nTraceback"
+
+
+INDEX_TABLE = """\
+| class (code) | raised when | explained in |
+|---|---|---|
+| `DBOSException` | misuse | most references |
+| `DBOSUnexpectedStepError` (11) | replay met another step | [workflow-patching](workflow-patching.md), [x](x.md#a) |
+| `DBOSStepNondeterminismError` (28), `DBOSStreamNondeterminismError` (17) | twice | [comm-streams](comm-streams.md) |
+"""
+
+
+def test_error_index_table_is_parsed() -> None:
+    assert error_index.parse(INDEX_TABLE) == {
+        "DBOSException": ("references/advanced-errors.md",),
+        "DBOSUnexpectedStepError": ("references/workflow-patching.md", "references/x.md"),
+        "DBOSStepNondeterminismError": ("references/comm-streams.md",),
+        "DBOSStreamNondeterminismError": ("references/comm-streams.md",),
+    }
+
+
+def test_a_dbos_error_names_the_references_that_explain_it() -> None:
+    errors = error_index.parse(INDEX_TABLE)
+    result = RunResult(exit_code=1, exceptions=[raised("DBOSUnexpectedStepError", "replay")])
+    failed = judge(program(), "sqlite", result, None, errors=errors)
+    assert failed.headline == (
+        "failed: DBOSUnexpectedStepError: replay (see references/workflow-patching.md, references/x.md)"
+    )
+    wrong = judge(program("python expect=KeyError"), "sqlite", result, None, errors=errors)
+    assert wrong.headline.endswith(
+        "got DBOSUnexpectedStepError: replay (see references/workflow-patching.md, references/x.md)"
+    )
+    other = RunResult(exit_code=1, exceptions=[raised("KeyError", "k")])
+    assert judge(program(), "sqlite", other, None, errors=errors).headline == "failed: KeyError: k"
+
+
+def test_this_skill_indexes_every_dbos_error_class() -> None:
+    import dbos
+
+    skill = load_skill(Path(__file__).resolve().parent.parent)
+    index = error_index.load(skill)
+    raised = [getattr(dbos.error, name) for name in dir(dbos.error)]
+    # DBOSBaseException is only the base of the BaseException-derived errors; DBOS never raises it itself.
+    classes = {c.__name__ for c in raised if isinstance(c, type) and issubclass(c, BaseException)}
+    classes -= {"DBOSBaseException"}
+    assert classes and classes <= set(index), sorted(classes - set(index))
+    assert all((skill.root / path).is_file() for paths in index.values() for path in paths)

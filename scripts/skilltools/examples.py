@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 
-from . import owners, schedule
+from . import error_index, owners, schedule
 from .admission import OPEN, CpuGate
 from .executor import ColdExecutor, Executor, WarmExecutor, base_env, network_isolation_available, runner_command
 from .judge import Outcome, judge, lint_verdict, load_linter
@@ -162,6 +162,7 @@ def _check(
     runs = [(program, db) for program in programs for db in settings.databases]
     linter = load_linter(skill.root)
     lint_problems = {program: lint_verdict(program, linter) for program in programs}
+    errors = error_index.load(skill)
     isolate = settings.isolate_network and network_isolation_available()
     if settings.isolate_network and not isolate:
         notes.append("network isolation unavailable (unshare -n failed): examples ran WITH network access")
@@ -198,7 +199,7 @@ def _check(
             gate.wait()
             result = executor.run(request)
             shown = map_output(result.output, request.script, program.md_line, program.path, result.dropped)
-            outcome = judge(program, db, result, lint_problems[program], shown)
+            outcome = judge(program, db, result, lint_problems[program], shown, errors)
         finally:
             if db_name and server:
                 server.drop_matching(db_name)

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from . import error_index
 from .model import Program
 from .runner.protocol import ExceptionRecord, RunResult
 
@@ -62,8 +64,16 @@ def _clip(text: str, limit: int = 200) -> str:
     return first if first == text else first + " ..."
 
 
-def judge(program: Program, database: str, result: RunResult, lint_problem: str | None, output: str = "") -> Outcome:
-    """The verdict on one run, following docs/authoring.md's table. `output` is what to show with it."""
+def judge(
+    program: Program,
+    database: str,
+    result: RunResult,
+    lint_problem: str | None,
+    output: str = "",
+    errors: Mapping[str, tuple[str, ...]] | None = None,
+) -> Outcome:
+    """The verdict on one run, following docs/authoring.md's table. `output` is what to show with it;
+    `errors` (the skill's error index) names the references that explain a DBOS error the run raised."""
     expect = program.expect
 
     def matches(record: ExceptionRecord) -> bool:
@@ -86,6 +96,7 @@ def judge(program: Program, database: str, result: RunResult, lint_problem: str 
     if result.leftovers:
         return outcome(False, f"left processes running after it ended: {'; '.join(result.leftovers)}")
     got = f"{shown.name}: {_clip(shown.message)}".strip() if shown else f"exit {code}"
+    got += error_index.hint(shown.name if shown else None, errors or {})
     if expect:
         if not (records and all(matches(r) for r in records)):
             return outcome(False, f"expected {expect}, got {got}")
