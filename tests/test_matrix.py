@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from skilltools import compat, matrix, matrix_cmd, venvs
+from skilltools import cli, compat, matrix, matrix_cmd, venvs
 from skilltools.compat import FileVerdict
 from skilltools.matrix import BlockResult, VersionRun
 from skilltools.parse import load_skill
@@ -155,3 +155,13 @@ def test_update_ranges_rewrites_only_the_dbos_line_of_files_whose_claim_differs(
     assert list(changed) == ["references/alpha-one.md"]
     old, new = ref.read_text().split("\n"), changed["references/alpha-one.md"].split("\n")
     assert [(a, b) for a, b in zip(old, new, strict=True) if a != b] == [('dbos: ">=3.0,<4"', 'dbos: ">=3.4,<4"')]
+
+
+@pytest.mark.parametrize(("versions", "message"), [("3.4.0,3.5.0", "checks one release"), ("3.x", "not a version")])
+def test_newest_takes_exactly_one_valid_release(
+    versions: str, message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = cli.main(["matrix", str(tmp_path), "--newest", "--versions", versions, "--log", str(tmp_path / "log")])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "error: --" in err and message in err

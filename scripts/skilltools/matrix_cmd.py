@@ -74,7 +74,10 @@ def cmd_matrix(args: argparse.Namespace) -> int:
     print(f"venvs: {venvs.cache_root()} (log: {log})", file=sys.stderr)
     try:
         if args.newest:
-            return drift_watch(root, databases, args.jobs, log, args.versions)
+            chosen = _versions(args) if args.versions else []
+            if len(chosen) > 1:
+                raise venvs.VenvError(f"--newest checks one release; --versions named {len(chosen)}: {chosen}")
+            return drift_watch(root, databases, args.jobs, log, chosen[0] if chosen else None)
         previous = compat.load(root) if args.pattern and args.write else None
         versions = previous.versions if previous and not args.versions else _versions(args)
     except venvs.VenvError as error:
