@@ -78,7 +78,7 @@ def test_postgres_down_is_one_clear_failure(
 
 def test_example_jobs_help_and_limit(pytester: pytest.Pytester, skill: Path, tmp_path: Path) -> None:
     help_text = " ".join(run(pytester, "--help").stdout.str().split())
-    assert f"parallel example runs (default: {examples.Settings().jobs}, 8 x cores" in help_text
+    assert f"parallel example runs (default: {examples.Settings().jobs}, 12 x cores" in help_text
     log = tmp_path / "intervals.txt"
     block = (
         "# overlap probe\n\n```python\nimport time\n\nstart = time.time()\ntime.sleep(0.3)\n"

@@ -1,7 +1,7 @@
 """When to start the next example run: as soon as a CPU is free, however many runs are already waiting.
 
 A DBOS example spends most of its life asleep (on SQLite, `DBOS.destroy()` waits up to a second for the
-notification listener's poll), so the checker keeps many runs in flight (`jobs`, 8 per core). Their launches,
+notification listener's poll), so the checker keeps many runs in flight (`jobs`, 12 per core). Their launches,
 though, are CPU-bound, and a timing-sensitive example suffers when more programs compute than there are
 cores. The gate holds a new start while the machine's runnable threads fill every core; it holds at most
 `max_hold` seconds, so a machine busy with other work slows a check down and never stalls it.

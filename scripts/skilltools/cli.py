@@ -125,7 +125,7 @@ def make_parser() -> argparse.ArgumentParser:
         "--jobs",
         type=int,
         default=examples.Settings().jobs,
-        help="runs in flight at most (default: 8 x cores; runs mostly wait)",
+        help="runs in flight at most (default: 12 x cores; runs mostly wait)",
     )
     p.add_argument(
         "--no-gate",

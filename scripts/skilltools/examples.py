@@ -59,7 +59,7 @@ def plan(skill: Skill, pattern: str | None = None) -> list[Program]:
 @dataclass(frozen=True)
 class Settings:
     databases: Sequence[str] = ("sqlite",)
-    jobs: int = max(8, (os.cpu_count() or 1) * 8)
+    jobs: int = max(12, (os.cpu_count() or 1) * 12)
     """Runs in flight at most; most of a run is waiting, and the CPU gate decides when the next one starts."""
     gate: bool = True
     """Start a run only when a core is free (admission.py); off: `jobs` alone limits."""

@@ -52,7 +52,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--example-jobs",
         type=int,
         default=None,
-        help=f"parallel example runs (default: {examples.Settings().jobs}, 8 x cores, started as cores free)",
+        help=f"parallel example runs (default: {examples.Settings().jobs}, 12 x cores, started as cores free)",
     )
 
 
