@@ -8,6 +8,7 @@ import pytest
 from skilltools import error_index, load_skill
 from skilltools.examples import Program
 from skilltools.judge import judge
+from skilltools.markdown import parse_markdown
 from skilltools.model import CodeBlock
 from skilltools.runner.protocol import ExceptionRecord, RunRequest, RunResult
 
@@ -115,20 +116,22 @@ INDEX_TABLE = """\
 | `DBOSException` | misuse | most references |
 | `DBOSUnexpectedStepError` (11) | replay met another step | [workflow-patching](workflow-patching.md), [x](x.md#a) |
 | `DBOSStepNondeterminismError` (28), `DBOSStreamNondeterminismError` (17) | twice | [comm-streams](comm-streams.md) |
+| `DBOSQueueDeduplicatedError` (12) | see [queue-basics](queue-basics.md) | [dedup](queue-deduplication.md) |
 """
 
 
 def test_error_index_table_is_parsed() -> None:
-    assert error_index.parse(INDEX_TABLE) == {
+    assert error_index.parse(parse_markdown("references/advanced-errors.md", INDEX_TABLE)) == {
         "DBOSException": ("references/advanced-errors.md",),
         "DBOSUnexpectedStepError": ("references/workflow-patching.md", "references/x.md"),
         "DBOSStepNondeterminismError": ("references/comm-streams.md",),
         "DBOSStreamNondeterminismError": ("references/comm-streams.md",),
+        "DBOSQueueDeduplicatedError": ("references/queue-deduplication.md",),  # not the link in "raised when"
     }
 
 
 def test_a_dbos_error_names_the_references_that_explain_it() -> None:
-    errors = error_index.parse(INDEX_TABLE)
+    errors = error_index.parse(parse_markdown("references/advanced-errors.md", INDEX_TABLE))
     result = RunResult(exit_code=1, exceptions=[raised("DBOSUnexpectedStepError", "replay")])
     failed = judge(program(), "sqlite", result, None, errors=errors)
     assert failed.headline == (

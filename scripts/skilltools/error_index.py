@@ -2,31 +2,42 @@
 
 The checker adds them to the headline of an example that fails with a DBOS error, so whoever fixes the example
 lands on the reference that says why the error is raised. The index is a Markdown table whose first cell names
-one or more classes in backticks and whose last cell links the references that explain them.
+one or more classes in backticks and whose last cell links the references that explain them; the links come
+from the parsed model, resolved as everywhere else.
 """
 
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Mapping
 
-from .model import Skill
+from .model import Document, Link, Skill
 
 INDEX = "references/advanced-errors.md"
 CLASS = re.compile(r"`([A-Z]\w*(?:Error|Exception|Exceeded))`")
-LINK = re.compile(r"\]\(([^)#\s]+\.md)")
 
 
-def parse(text: str, folder: str = "references") -> dict[str, tuple[str, ...]]:
-    """Class name -> paths (relative to the skill root) of the references its table row links."""
+def parse(doc: Document) -> dict[str, tuple[str, ...]]:
+    """Class name -> skill-relative paths of the references its table row links in its last cell (the index
+    itself when the row links none)."""
+    by_line: dict[int, list[Link]] = defaultdict(list)
+    for link in doc.links:
+        by_line[link.line].append(link)
     index: dict[str, tuple[str, ...]] = {}
-    for line in text.splitlines():
-        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
-        if len(cells) < 2 or not line.lstrip().startswith("|"):
+    for number, line in enumerate(doc.text.splitlines(), 1):
+        row = line.strip()
+        if not row.startswith("|"):
             continue
-        links = tuple(f"{folder}/{target}" for target in LINK.findall(cells[-1]))
-        for name in CLASS.findall(cells[0]):
-            index.setdefault(name, links or (INDEX,))
+        last_cell = line.rstrip().rstrip("|").rfind("|")  # column of the last cell's opening bar
+        targets = [
+            link.resolved
+            for link in by_line[number]
+            if not link.external and (link.column is None or link.column >= last_cell)
+        ]
+        explained = tuple(dict.fromkeys(t for t in targets if t)) or (doc.path,)
+        for name in CLASS.findall(row.strip("|").split("|")[0]):
+            index.setdefault(name, explained)
     return index
 
 
@@ -34,7 +45,7 @@ def load(skill: Skill) -> dict[str, tuple[str, ...]]:
     """The index of `skill`, empty when it has no error index."""
     for reference in skill.references:
         if reference.path == INDEX:
-            return parse(reference.doc.text)
+            return parse(reference.doc)
     return {}
 
 
