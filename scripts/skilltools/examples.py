@@ -184,6 +184,7 @@ def _check(
     def run_one(item: tuple[Program, str]) -> Outcome:
         program, db = item
         assert executor is not None
+        gate.wait()  # before anything is made for the run: a held run holds no folder or database
         with lock:
             running.add(f"{program}[{db}]")
         run_dir = Path(tempfile.mkdtemp(prefix="run-", dir=session))
@@ -196,7 +197,6 @@ def _check(
                 assert server is not None
                 db_name = server.new_database(program.source)
                 request.env["DBOS_SYSTEM_DATABASE_URL"] = server.url_for(db_name)
-            gate.wait()
             result = executor.run(request)
             shown = map_output(result.output, request.script, program.md_line, program.path, result.dropped)
             outcome = judge(program, db, result, lint_problems[program], shown, errors)
